@@ -1,0 +1,49 @@
+"""Topic names (SPEC section 4) and their explicit creation.
+
+Producing to an unknown topic on the embedded broker creates it with one
+partition, so every service creates what it uses, with its partition count,
+before it produces or consumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+USAGE = "crosssell.events.usage"
+TICKET = "crosssell.events.ticket"
+ACCOUNT = "crosssell.events.account"
+SIGNALS = "crosssell.signals"
+PLAYS = "crosssell.plays"
+CRM = "crosssell.crm"
+ALL = (USAGE, TICKET, ACCOUNT, SIGNALS, PLAYS, CRM)
+DEFAULT_PARTITIONS = 8
+
+
+def dlq(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+async def ensure_topics(
+    bootstrap: str, topics: Iterable[str], partitions: int = DEFAULT_PARTITIONS
+) -> None:
+    """Create ``topics`` and their ``.dlq`` twins if they do not exist yet."""
+    wanted = set()
+    for topic in topics:
+        wanted.update({topic, dlq(topic)})
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = sorted(wanted - existing)
+        if not missing:
+            return
+        new = [NewTopic(t, 1 if t.endswith(".dlq") else partitions, 1) for t in missing]
+        try:
+            await admin.create_topics(new)
+        except TopicAlreadyExistsError:
+            pass  # another service created them first
+    finally:
+        await admin.close()

@@ -1,0 +1,73 @@
+"""Settings shared by every service (pydantic-settings, validated at start).
+
+Values come from the environment (names as in the README's configuration
+table) or, for secrets, from files in ``CROSSSELL_SECRETS_DIR`` (one file per
+setting, named like the setting in lower case, as Kubernetes mounts a Secret).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def asyncpg_url(url: str) -> str:
+    """Accept the usual ``postgresql://`` form and return the asyncpg dialect URL."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError("DATABASE_URL must start with postgresql://")
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs; each service subclasses it."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, populate_by_name=True)
+
+    service_name: str = "crosssell"
+    database_url: str = Field(description="PostgreSQL URL (DATABASE_URL)")
+    kafka_bootstrap_servers: str = Field(description="Kafka bootstrap servers")
+    db_schema: str = Field(default="", description="Postgres schema this service owns")
+    topic_prefix: str = Field(default="", alias="CROSSSELL_TOPIC_PREFIX")
+    test_clock: bool = Field(default=False, alias="CROSSSELL_TEST_CLOCK")
+    api_keys_file: Path = Field(
+        default=Path(".crosssell/api_keys.json"), alias="CROSSSELL_API_KEYS_FILE"
+    )
+    migrate_on_start: bool = Field(default=True, alias="CROSSSELL_MIGRATE_ON_START")
+    log_level: str = Field(default="INFO", alias="CROSSSELL_LOG_LEVEL")
+    log_format: Literal["json", "console"] = Field(default="json", alias="CROSSSELL_LOG_FORMAT")
+    consumer_max_records: int = Field(default=2000, ge=1, le=50_000)
+    consumer_max_attempts: int = Field(default=5, ge=1, le=50)
+    outbox_batch_size: int = Field(default=1000, ge=1, le=10_000)
+    outbox_retention_s: int = Field(default=3600, ge=0)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+
+    @field_validator("database_url")
+    @classmethod
+    def _dialect(cls, value: str) -> str:
+        return asyncpg_url(value)
+
+    @field_validator("db_schema")
+    @classmethod
+    def _schema_name(cls, value: str) -> str:
+        if value and not value.replace("_", "").isalnum():
+            raise ValueError("db_schema may hold letters, digits and underscores only")
+        return value
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Self:
+        secrets_dir = os.environ.get("CROSSSELL_SECRETS_DIR")
+        if secrets_dir:
+            overrides.setdefault("_secrets_dir", secrets_dir)
+        return cls(**overrides)
+
+    @property
+    def db_schema_name(self) -> str:
+        return self.db_schema or self.service_name
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
