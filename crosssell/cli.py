@@ -1,0 +1,133 @@
+"""``crosssell``: run, migrate, manage keys and tools for the cross-sell play engine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crosssell.services import SERVICES
+from shared import auth
+
+app = typer.Typer(help="Cross-sell play engine.", no_args_is_help=True, add_completion=False)
+apikey = typer.Typer(help="Create, list and revoke ops API keys.", no_args_is_help=True)
+app.add_typer(apikey, name="apikey")
+console = Console()
+
+KeysFile = Annotated[
+    Path,
+    typer.Option(envvar="CROSSSELL_API_KEYS_FILE", help="Where hashed API keys are kept."),
+]
+
+
+@app.command()
+def up(
+    with_postgres: Annotated[
+        str | None, typer.Option("--with-postgres", help="Use this PostgreSQL URL.")
+    ] = None,
+    kafka: Annotated[str | None, typer.Option("--kafka", help="Use these Kafka servers.")] = None,
+    data_dir: Annotated[Path, typer.Option(help="Embedded state and logs.")] = Path(".crosssell"),
+    test_clock: Annotated[bool, typer.Option(help="Enable POST /v1/admin/clock.")] = False,
+) -> None:
+    """Start the whole system on embedded defaults (Ctrl-C stops everything)."""
+    from crosssell.supervisor import Supervisor
+
+    Supervisor(
+        data_dir=data_dir.resolve(), postgres_url=with_postgres, kafka=kafka, test_clock=test_clock
+    ).run()
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help=", ".join(SERVICES))],
+    port: Annotated[int | None, typer.Option(help="Port (default: the service's own).")] = None,
+    host: str = "127.0.0.1",
+) -> None:
+    """Run one service (settings from the environment)."""
+    import uvicorn
+
+    spec = _spec(service)
+    uvicorn.run(
+        spec.factory,
+        factory=True,
+        host=host,
+        port=port or spec.port,
+        log_level="warning",
+        timeout_graceful_shutdown=30,
+    )
+
+
+@app.command()
+def migrate(
+    service: Annotated[str, typer.Argument(help="A service name or 'all'.")] = "all",
+    database_url: Annotated[str, typer.Option(envvar="DATABASE_URL")] = "",
+) -> None:
+    """Apply database migrations (services also do this at start-up)."""
+    from shared.db.migrate import upgrade_url
+    from shared.settings import asyncpg_url
+
+    if not database_url:
+        raise typer.BadParameter("set DATABASE_URL or pass --database-url")
+    names = list(SERVICES) if service == "all" else [_spec(service).name]
+    for name in names:
+        schema = os.environ.get("DB_SCHEMA") if len(names) == 1 else None
+        url = asyncpg_url(database_url)
+        asyncio.run(upgrade_url(url, schema or name, SERVICES[name].migrations))
+        console.print(f"[green]migrated[/] {name}")
+
+
+@apikey.command("create")
+def apikey_create(
+    scopes: Annotated[str, typer.Option(help="Comma-separated: read,write,admin")] = "read,write",
+    label: str = "",
+    keys_file: KeysFile = Path(".crosssell/api_keys.json"),
+) -> None:
+    """Create a key; it is printed once and stored only as a hash."""
+    try:
+        key_id, key = auth.create_key(keys_file, [s.strip() for s in scopes.split(",")], label)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    console.print(f"key id {key_id} ({scopes}):")
+    print(key)
+
+
+@apikey.command("revoke")
+def apikey_revoke(key_id: str, keys_file: KeysFile = Path(".crosssell/api_keys.json")) -> None:
+    """Revoke a key by id (takes effect within a second, no restart)."""
+    if not auth.revoke_key(keys_file, key_id):
+        raise typer.BadParameter(f"no key with id {key_id}")
+    console.print(f"revoked {key_id}")
+
+
+@apikey.command("list")
+def apikey_list(keys_file: KeysFile = Path(".crosssell/api_keys.json")) -> None:
+    """List keys (ids, scopes, state — never the keys)."""
+    table = Table("id", "label", "scopes", "created", "revoked")
+    for entry in auth._read(keys_file)["keys"]:
+        table.add_row(
+            entry["id"],
+            entry.get("label", ""),
+            ",".join(entry["scopes"]),
+            entry["created_at"][:19],
+            "yes" if entry.get("revoked") else "no",
+        )
+    console.print(table)
+
+
+def _spec(name: str):  # type: ignore[no-untyped-def]
+    if name not in SERVICES:
+        raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
+    return SERVICES[name]
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""``crosssell up``: the whole system as child processes of one supervisor.
+
+Embedded PostgreSQL and broker unless told otherwise, the Salesforce emulator,
+then the three services (each migrates its schema at start). Children die with
+the supervisor (PR_SET_PDEATHSIG), and Ctrl-C / SIGTERM stops them in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from crosssell.services import SERVICES
+from shared import auth
+from shared.embedded import EmbeddedBroker, EmbeddedPostgres, _die_with_parent, free_port
+
+console = Console(stderr=True)
+EMULATOR_PORT = 8443
+
+
+class Supervisor:
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        postgres_url: str | None,
+        kafka: str | None,
+        test_clock: bool = False,
+        with_emulator: bool = True,
+    ) -> None:
+        self.data_dir = data_dir
+        self.logs = data_dir / "logs"
+        self.postgres_url = postgres_url
+        self.kafka = kafka
+        self.test_clock = test_clock
+        self.with_emulator = with_emulator
+        self._pg: EmbeddedPostgres | None = None
+        self._broker: EmbeddedBroker | None = None
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
+        self._log_files: list[IO[bytes]] = []
+        self._stop = False
+
+    # -- start ---------------------------------------------------------------
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        started = time.monotonic()
+        try:
+            self._start_all()
+            ready_s = time.monotonic() - started
+            key = self._create_key()
+            self._print_summary(key, ready_s)
+            self._wait()
+        finally:
+            self.shutdown()
+
+    def _start_all(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        for name in SERVICES:
+            _require_free_port(SERVICES[name].port, name)
+        if self.postgres_url is None:
+            console.print("starting embedded PostgreSQL ...")
+            self._pg = EmbeddedPostgres(self.data_dir / "pg")
+            self.postgres_url = self._pg.start()
+        if self.kafka is None:
+            console.print("starting the embedded Kafka-protocol broker ...")
+            port = 9092 if _port_free(9092) else free_port()
+            self._broker = EmbeddedBroker(port, log_path=self.logs / "broker.log")
+            self.kafka = self._broker.start()
+        env = self._service_env()
+        if self.with_emulator:
+            _require_free_port(EMULATOR_PORT, "the Salesforce emulator")
+            console.print("starting the Salesforce emulator ...")
+            self._spawn(
+                "sf_emulator",
+                [
+                    "sf-emulator",
+                    "--port",
+                    str(EMULATOR_PORT),
+                    "--state-dir",
+                    str(self.data_dir / "sf"),
+                    "--outbound-url",
+                    f"http://127.0.0.1:{SERVICES['crm_sync'].port}/v1/salesforce/outbound-message",
+                ],
+                env,
+            )
+            self._wait_http(f"https://127.0.0.1:{EMULATOR_PORT}/admin/health", "sf_emulator")
+        for name, spec in SERVICES.items():
+            console.print(f"starting {name} on :{spec.port} ...")
+            self._spawn(name, ["serve", name], env)
+        for name, spec in SERVICES.items():
+            self._wait_http(f"http://127.0.0.1:{spec.port}/readyz", name)
+
+    def _service_env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "DATABASE_URL": str(self.postgres_url),
+            "KAFKA_BOOTSTRAP_SERVERS": str(self.kafka),
+            "CROSSSELL_API_KEYS_FILE": str(self.data_dir / "api_keys.json"),
+            "CROSSSELL_LOG_FORMAT": os.environ.get("CROSSSELL_LOG_FORMAT", "json"),
+        }
+        if self.with_emulator:
+            env.setdefault("SF_LOGIN_URL", f"https://127.0.0.1:{EMULATOR_PORT}")
+            env.setdefault("SF_CA_PATH", str(self.data_dir / "sf" / "ca.pem"))
+        if self.test_clock:
+            env["CROSSSELL_TEST_CLOCK"] = "1"
+        return env
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed at shutdown
+        self._log_files.append(log)
+        self._children[name] = subprocess.Popen(
+            [sys.executable, "-m", "crosssell.cli", *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509
+        )
+
+    def _wait_http(self, url: str, name: str, timeout_s: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        ca = self.data_dir / "sf" / "ca.pem"
+        while not self._stop:
+            child = self._children.get(name)
+            if child is not None and child.poll() is not None:
+                raise SystemExit(f"{name} exited during start-up; see {self.logs / name}.log")
+            try:
+                verify: bool | str = str(ca) if url.startswith("https") and ca.exists() else False
+                if httpx.get(url, timeout=2, verify=verify).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{name} not ready after {timeout_s:.0f}s; see {self.logs}")
+            time.sleep(0.2)
+
+    def _create_key(self) -> str:
+        _, key = auth.create_key(
+            self.data_dir / "api_keys.json", ["read", "write", "admin"], label="crosssell up"
+        )
+        return key
+
+    def _print_summary(self, key: str, ready_s: float) -> None:
+        title = f"cross-sell engine ready in {ready_s:.1f}s"
+        table = Table("component", "URL", "docs", title=title)
+        for name, spec in SERVICES.items():
+            base = f"http://127.0.0.1:{spec.port}"
+            table.add_row(name, base, f"{base}/docs")
+        if self.with_emulator:
+            table.add_row("Salesforce emulator", f"https://127.0.0.1:{EMULATOR_PORT}", "/admin")
+        table.add_row("PostgreSQL", _redact(str(self.postgres_url)), "")
+        table.add_row("Kafka", str(self.kafka), "")
+        Console().print(table)
+        Console().print(f"API key (read, write, admin; shown once): [bold]{key}[/]")
+        Console().print(f"logs: {self.logs}   stop: Ctrl-C")
+        sys.stdout.flush()
+
+    # -- run and stop ----------------------------------------------------------
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        self._stop = True
+
+    def _wait(self) -> None:
+        while not self._stop:
+            for name, child in self._children.items():
+                if child.poll() is not None:
+                    console.print(f"[red]{name} exited with {child.returncode}; stopping[/]")
+                    self._stop = True
+            time.sleep(0.2)
+
+    def shutdown(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for child in self._children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 35
+        for child in self._children.values():
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        self._children.clear()
+        if self._broker is not None:
+            self._broker.stop()
+        if self._pg is not None:
+            with contextlib.suppress(Exception):
+                self._pg.stop()
+        for log in self._log_files:
+            log.close()
+        console.print("stopped")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _require_free_port(port: int, what: str) -> None:
+    if not _port_free(port):
+        raise SystemExit(f"port {port} (for {what}) is already in use; stop what holds it first")
+
+
+def _redact(url: str) -> str:
+    if "@" in url and ":" in url.split("@")[0].split("//")[-1]:
+        scheme, rest = url.split("//", 1)
+        creds, host = rest.split("@", 1)
+        return f"{scheme}//{creds.split(':')[0]}:***@{host}"
+    return url

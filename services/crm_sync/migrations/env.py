@@ -1,0 +1,3 @@
+from shared.db.alembic_env import run
+
+run()

@@ -1,0 +1,19 @@
+"""play_orchestrator settings (validated at start)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from shared.settings import ServiceSettings
+
+
+class PlayOrchestratorSettings(ServiceSettings):
+    service_name: str = "play_orchestrator"
+    default_template: Literal["joint-14", "signal-41"] = Field(
+        default="joint-14", alias="PLAY_TEMPLATE"
+    )
+    expected_amount_ratio: float = Field(default=0.42, gt=0, le=5, alias="EXPECTED_AMOUNT_RATIO")
+    sweep_interval_s: float = Field(default=1.0, gt=0, le=60, alias="SWEEP_INTERVAL_S")
+    sweep_batch: int = Field(default=500, ge=1, le=10_000)
