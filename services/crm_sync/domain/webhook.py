@@ -1,0 +1,161 @@
+"""JSON webhooks from Salesforce (a Flow HTTP Callout or Apex), and their signature.
+
+Body: a JSON array of 1 to 100 notifications (``WEBHOOK_JSON_SCHEMA``)::
+
+    [{"notification_id": "a0B...-1",          # unique per change: the dedup key
+      "organization_id": "00D...",             # must match the configured org
+      "sobject": "Opportunity",
+      "record": {"Id": "006...", "StageName": "Closed Won", "Amount": 42000, ...},
+      "changed_at": "2026-11-02T14:00:00Z",    # with a UTC offset
+      "changed_by_id": "005..."}]              # optional; else record.LastModifiedById
+
+Record values are JSON scalars; ``to_notification`` turns them into the text
+an Outbound Message would carry, so both paths feed the same handler.
+
+Signature: ``X-Crosssell-Signature: t=<unix seconds>,v1=<hex>`` where the hex is
+HMAC-SHA256 with the shared secret over ``"{t}.{body}"`` (the raw body bytes).
+Several ``v1`` entries may be sent while a secret rotates; one must match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+
+from . import fields as f
+from .soap import Notification
+from .values import as_text
+
+SIGNATURE_HEADER = "X-Crosssell-Signature"
+DEFAULT_TOLERANCE_S = 300
+MAX_BODY_BYTES = 1024 * 1024
+MAX_NOTIFICATIONS = 100
+
+_HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+_UNIX = re.compile(r"[0-9]{1,12}")
+
+NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]
+Scalar = str | int | float | bool | None
+
+
+class SignatureError(Exception):
+    """The request is not signed by the holder of the secret; ``reason`` says how."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class WebhookParseError(ValueError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class WebhookNotification(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    notification_id: NonEmpty
+    organization_id: NonEmpty
+    sobject: Literal["Opportunity"]
+    record: dict[str, Scalar]
+    changed_at: AwareDatetime
+    changed_by_id: NonEmpty | None = None
+
+    @field_validator("record")
+    @classmethod
+    def _record_has_id(cls, record: dict[str, Scalar]) -> dict[str, Scalar]:
+        record_id = record.get(f.ID)
+        if not isinstance(record_id, str) or not record_id.strip():
+            raise ValueError("record.Id is required")
+        return record
+
+    def to_notification(self) -> Notification:
+        values = {name: as_text(value) for name, value in self.record.items()}
+        if self.changed_by_id and not values.get(f.LAST_MODIFIED_BY_ID):
+            values[f.LAST_MODIFIED_BY_ID] = self.changed_by_id
+        return Notification(id=self.notification_id, sobject_type=self.sobject, fields=values)
+
+
+_BATCH: TypeAdapter[list[WebhookNotification]] = TypeAdapter(
+    Annotated[list[WebhookNotification], Field(min_length=1, max_length=MAX_NOTIFICATIONS)]
+)
+WEBHOOK_JSON_SCHEMA: dict[str, Any] = _BATCH.json_schema()
+
+
+def parse_webhook(body: bytes, max_bytes: int = MAX_BODY_BYTES) -> list[WebhookNotification]:
+    """The notifications in a webhook body; ``WebhookParseError`` names the first problem."""
+    if len(body) > max_bytes:
+        raise WebhookParseError(f"body larger than {max_bytes} bytes")
+    try:
+        return _BATCH.validate_json(body)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise WebhookParseError(f"{where}: {first['msg']}") from exc
+
+
+def sign(secret: bytes, body: bytes, timestamp: int) -> str:
+    """The ``X-Crosssell-Signature`` value for ``body`` sent at ``timestamp``."""
+    return f"t={timestamp},v1={_digest(secret, timestamp, body)}"
+
+
+def verify_signature(
+    secret: bytes,
+    header: str | None,
+    body: bytes,
+    now_unix: int,
+    tolerance_s: int = DEFAULT_TOLERANCE_S,
+) -> None:
+    """Return when the header signs ``body`` recently enough; else ``SignatureError``."""
+    if not secret:
+        raise ValueError("no webhook secret configured")
+    if header is None or not header.strip():
+        raise SignatureError("missing signature header")
+    timestamp, candidates = _parse_header(header)
+    if abs(now_unix - timestamp) > tolerance_s:
+        raise SignatureError("timestamp outside tolerance")
+    expected = _digest(secret, timestamp, body).encode()
+    matched = False
+    for candidate in candidates:
+        # Check every candidate, so timing does not tell which one matched.
+        matched |= hmac.compare_digest(expected, candidate.lower().encode())
+    if not matched:
+        raise SignatureError("signature mismatch")
+
+
+def _parse_header(header: str) -> tuple[int, list[str]]:
+    timestamp: int | None = None
+    candidates: list[str] = []
+    for part in header.split(","):
+        key, sep, value = part.strip().partition("=")
+        if not sep:
+            raise SignatureError("malformed signature header")
+        if key == "t":
+            if timestamp is not None or not _UNIX.fullmatch(value):
+                raise SignatureError("malformed signature header")
+            timestamp = int(value)
+        elif key == "v1":
+            if not _HEX_SHA256.fullmatch(value):
+                raise SignatureError("malformed signature header")
+            candidates.append(value)
+    if timestamp is None or not candidates:
+        raise SignatureError("malformed signature header")
+    return timestamp, candidates
+
+
+def _digest(secret: bytes, timestamp: int, body: bytes) -> str:
+    return hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
