@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,15 +25,17 @@ async def produce(bootstrap: str, topic: str, values: Sequence[tuple[bytes | Non
 async def read_all(
     bootstrap: str, topic: str, *, expect: int | None = None, timeout_s: float = 10.0
 ) -> list[Any]:
-    """Read a topic from the start with a throwaway group until ``expect`` or quiet."""
+    """Read a topic from the start (no consumer group: fast) until ``expect`` or quiet."""
     consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=f"reader-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
+        bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
     )
     await consumer.start()
+    partitions = consumer.partitions_for_topic(topic)
+    if not partitions:
+        await consumer._client.force_metadata_update()
+        partitions = consumer.partitions_for_topic(topic) or {0}
+    consumer.assign([TopicPartition(topic, p) for p in partitions])
+    await consumer.seek_to_beginning()
     records: list[Any] = []
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s

@@ -19,9 +19,6 @@ Several ``v1`` entries may be sent while a secret rotates; one must match.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -35,28 +32,19 @@ from pydantic import (
     field_validator,
 )
 
+from shared.signature import DEFAULT_TOLERANCE_S, SignatureError, sign, verify_signature
+
 from . import fields as f
 from .soap import Notification
 from .values import as_text
 
 SIGNATURE_HEADER = "X-Crosssell-Signature"
-DEFAULT_TOLERANCE_S = 300
 MAX_BODY_BYTES = 1024 * 1024
 MAX_NOTIFICATIONS = 100
 
-_HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
-_UNIX = re.compile(r"[0-9]{1,12}")
 
 NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]
 Scalar = str | int | float | bool | None
-
-
-class SignatureError(Exception):
-    """The request is not signed by the holder of the secret; ``reason`` says how."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class WebhookParseError(ValueError):
@@ -108,54 +96,9 @@ def parse_webhook(body: bytes, max_bytes: int = MAX_BODY_BYTES) -> list[WebhookN
         raise WebhookParseError(f"{where}: {first['msg']}") from exc
 
 
-def sign(secret: bytes, body: bytes, timestamp: int) -> str:
-    """The ``X-Crosssell-Signature`` value for ``body`` sent at ``timestamp``."""
-    return f"t={timestamp},v1={_digest(secret, timestamp, body)}"
-
-
-def verify_signature(
-    secret: bytes,
-    header: str | None,
-    body: bytes,
-    now_unix: int,
-    tolerance_s: int = DEFAULT_TOLERANCE_S,
-) -> None:
-    """Return when the header signs ``body`` recently enough; else ``SignatureError``."""
-    if not secret:
-        raise ValueError("no webhook secret configured")
-    if header is None or not header.strip():
-        raise SignatureError("missing signature header")
-    timestamp, candidates = _parse_header(header)
-    if abs(now_unix - timestamp) > tolerance_s:
-        raise SignatureError("timestamp outside tolerance")
-    expected = _digest(secret, timestamp, body).encode()
-    matched = False
-    for candidate in candidates:
-        # Check every candidate, so timing does not tell which one matched.
-        matched |= hmac.compare_digest(expected, candidate.lower().encode())
-    if not matched:
-        raise SignatureError("signature mismatch")
-
-
-def _parse_header(header: str) -> tuple[int, list[str]]:
-    timestamp: int | None = None
-    candidates: list[str] = []
-    for part in header.split(","):
-        key, sep, value = part.strip().partition("=")
-        if not sep:
-            raise SignatureError("malformed signature header")
-        if key == "t":
-            if timestamp is not None or not _UNIX.fullmatch(value):
-                raise SignatureError("malformed signature header")
-            timestamp = int(value)
-        elif key == "v1":
-            if not _HEX_SHA256.fullmatch(value):
-                raise SignatureError("malformed signature header")
-            candidates.append(value)
-    if timestamp is None or not candidates:
-        raise SignatureError("malformed signature header")
-    return timestamp, candidates
-
-
-def _digest(secret: bytes, timestamp: int, body: bytes) -> str:
-    return hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+__all__ = [
+    "DEFAULT_TOLERANCE_S",
+    "SignatureError",
+    "sign",
+    "verify_signature",
+]

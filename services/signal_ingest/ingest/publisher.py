@@ -1,0 +1,82 @@
+"""Accepting events: record their ids, publish with acks=all, then commit.
+
+The ids go into ``ingested_events`` and the events to the broker inside one
+database transaction: if the broker does not acknowledge every event in time
+the transaction rolls back and the sender gets 503 and retries (nothing is
+recorded as accepted). Already-seen ids are reported as duplicates and not
+published again; consumers' inboxes absorb the rare republish after a crash
+between the broker's ack and the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.messages.envelope import Envelope
+from shared.messages.inbound import CanonicalEvent
+
+_RECORD = text(
+    """
+    INSERT INTO ingested_events (source, event_id)
+    SELECT s, e FROM unnest(CAST(:sources AS text[]), CAST(:ids AS text[])) AS t(s, e)
+    ON CONFLICT DO NOTHING
+    RETURNING source, event_id
+    """
+)
+
+
+class BrokerUnavailable(Exception):
+    pass
+
+
+def to_envelope(event: CanonicalEvent) -> Envelope:
+    return Envelope.model_construct(
+        id=f"{event.source}:{event.id}",
+        type=event.type,
+        schema_version=1,
+        account_id=event.account_id,
+        occurred_at=event.occurred_at,
+        source=event.source,
+        payload=event.data.model_dump(mode="json"),
+    )
+
+
+async def accept(
+    sessions: async_sessionmaker[AsyncSession],
+    producer: AIOKafkaProducer,
+    events: Sequence[CanonicalEvent],
+    topic_of: dict[str, str],
+    timeout_s: float = 10.0,
+) -> tuple[int, int]:
+    """Publish the new events; return (accepted, duplicates)."""
+    unique: dict[tuple[str, str], CanonicalEvent] = {}
+    for event in events:
+        unique.setdefault((event.source, event.id), event)
+    async with sessions() as session, session.begin():
+        rows = await session.execute(
+            _RECORD,
+            {"sources": [k[0] for k in unique], "ids": [k[1] for k in unique]},
+        )
+        new = [unique[(r[0], r[1])] for r in rows]
+        try:
+            await asyncio.wait_for(_publish(producer, new, topic_of), timeout=timeout_s)
+        except Exception as exc:
+            raise BrokerUnavailable(str(exc) or type(exc).__name__) from exc
+    return len(new), len(events) - len(new)
+
+
+async def _publish(
+    producer: AIOKafkaProducer, events: Sequence[CanonicalEvent], topic_of: dict[str, str]
+) -> None:
+    futures = []
+    for event in events:
+        envelope = to_envelope(event)
+        futures.append(
+            await producer.send(topic_of[event.type], value=envelope.encode(), key=envelope.key)
+        )
+    await asyncio.gather(*futures)
