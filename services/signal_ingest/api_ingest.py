@@ -158,7 +158,7 @@ async def post_churnzero(
         auth.check_token(
             settings.churnzero_token, keys.pop() if len(keys) == 1 else None, "ChurnZero appKey"
         )
-    events, rejected = _mapped(request.app.state.mappings.churnzero(payload))
+    events, rejected = _mapped(request.app.state.mappings.churnzero(payload, runtime.clock.now()))
     return await _publish(runtime, events, rejected)
 
 
@@ -179,5 +179,7 @@ async def post_gainsight(
         auth.check_signature(settings, "gainsight", x_crosssell_signature, body)
     else:
         auth.check_token(settings.gainsight_shared_secret, sharedsecret, "Gainsight sharedSecret")
-    events, rejected = _mapped(request.app.state.mappings.gainsight(decode_json(body)))
+    events, rejected = _mapped(
+        request.app.state.mappings.gainsight(decode_json(body), runtime.clock.now())
+    )
     return await _publish(runtime, events, rejected)

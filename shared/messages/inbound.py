@@ -300,7 +300,7 @@ def split_batch(body: object) -> list[object] | str:
         return list(items)
     if isinstance(body, dict):
         return [body]
-    return "body: expected an event object or {\"events\": [...]}"
+    return 'body: expected an event object or {"events": [...]}'
 
 
 def parse_batch(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,8 @@ class VendorMappings:
         self._churnzero = _Reloading(churnzero_path)
         self._gainsight = _Reloading(gainsight_path)
 
-    def churnzero(self, payload: Any) -> list[MappedItem]:
-        return map_churnzero(payload, self._churnzero.current())
+    def churnzero(self, payload: Any, received_at: datetime) -> list[MappedItem]:
+        return map_churnzero(payload, self._churnzero.current(), received_at)
 
-    def gainsight(self, payload: Any) -> list[MappedItem]:
-        return map_gainsight(payload, self._gainsight.current())
+    def gainsight(self, payload: Any, received_at: datetime) -> list[MappedItem]:
+        return map_gainsight(payload, self._gainsight.current(), received_at)

@@ -58,7 +58,9 @@ def _app(isolated: Isolation, monkeypatch: pytest.MonkeyPatch, bootstrap: str | 
 
 
 @pytest.fixture
-async def ingest(isolated: Isolation, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
+async def ingest(
+    isolated: Isolation, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[httpx.AsyncClient]:
     async with serve(_app(isolated, monkeypatch)) as base:
         async with httpx.AsyncClient(base_url=base, timeout=20) as http:
             await wait_until(lambda: _ready(http), timeout_s=30)
@@ -75,7 +77,11 @@ async def test_valid_events_accepted_invalid_named_duplicates_reported(
             event(3, type="usage.teleport"),
             event(4, occurred_at="2026-11-02T14:00:00"),
             event(5, type="ticket.opened", data={"ticket_id": "T1"}),
-            event(6, type="account.renewal", data={"product": "flow", "status": "negotiating", "renewal_date": "2027-01-01"}),
+            event(
+                6,
+                type="account.renewal",
+                data={"product": "flow", "status": "negotiating", "renewal_date": "2027-01-01"},
+            ),
         ]
     }
     body = orjson.dumps(batch)
@@ -94,7 +100,9 @@ async def test_valid_events_accepted_invalid_named_duplicates_reported(
     assert again.json()["accepted"] == 0 and again.json()["duplicates"] == 2
 
     usage = await read_all(isolated.bootstrap, isolated.topic("crosssell.events.usage"), expect=1)
-    account = await read_all(isolated.bootstrap, isolated.topic("crosssell.events.account"), expect=1)
+    account = await read_all(
+        isolated.bootstrap, isolated.topic("crosssell.events.account"), expect=1
+    )
     assert [orjson.loads(r.value)["id"] for r in usage] == ["product:evt-1"]
     assert orjson.loads(account[0].value)["payload"]["status"] == "negotiating"
     assert usage[0].key == b"001ACME"
@@ -115,7 +123,9 @@ async def test_authentication_and_size_limits(ingest: httpx.AsyncClient) -> None
     huge = b'{"events": [' + b" " * (1024 * 1024) + b"]}"
     assert (await ingest.post("/v1/events", content=huge, headers=signed(huge))).status_code == 413
     garbage = b"{nope"
-    assert (await ingest.post("/v1/events", content=garbage, headers=signed(garbage))).status_code == 400
+    assert (
+        await ingest.post("/v1/events", content=garbage, headers=signed(garbage))
+    ).status_code == 400
 
 
 async def test_vendor_endpoints_with_native_tokens(ingest: httpx.AsyncClient) -> None:
@@ -153,7 +163,9 @@ async def test_broker_down_answers_503_and_records_nothing(
             async with httpx.AsyncClient(base_url=base, timeout=30) as http:
                 await wait_until(lambda: _ready(http), timeout_s=30)
                 body = orjson.dumps(event(1))
-                assert (await http.post("/v1/events", content=body, headers=signed(body))).status_code == 202
+                assert (
+                    await http.post("/v1/events", content=body, headers=signed(body))
+                ).status_code == 202
                 broker.stop()
                 body = orjson.dumps(event(2))
                 response = await http.post("/v1/events", content=body, headers=signed(body))
