@@ -14,6 +14,25 @@ from rich.table import Table
 from crosssell.services import SERVICES
 from shared import auth
 
+# What the dev org's Outbound Message sends to crm_sync for cross-sell Opportunities.
+OUTBOUND_FIELDS = (
+    "Cross_Sell_Play_Id__c",
+    "StageName",
+    "Amount",
+    "Type",
+    "OwnerId",
+    "LastModifiedById",
+    "SystemModstamp",
+    "Signal_Source__c",
+    "Executive_Sponsor_Name__c",
+    "Executive_Sponsor_Title__c",
+    "Discovery_Answer_1__c",
+    "Discovery_Answer_2__c",
+    "Discovery_Answer_3__c",
+    "Cross_Sell_Hygiene__c",
+    "Play_State__c",
+)
+
 app = typer.Typer(help="Cross-sell play engine.", no_args_is_help=True, add_completion=False)
 apikey = typer.Typer(help="Create, list and revoke ops API keys.", no_args_is_help=True)
 app.add_typer(apikey, name="apikey")
@@ -79,6 +98,32 @@ def migrate(
         url = asyncpg_url(database_url)
         asyncio.run(upgrade_url(url, schema or name, SERVICES[name].migrations))
         console.print(f"[green]migrated[/] {name}")
+
+
+@app.command(
+    "sf-emulator",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def sf_emulator(
+    ctx: typer.Context,
+    host: str = "127.0.0.1",
+    port: int = 8443,
+    state_dir: Annotated[Path, typer.Option(help="CA file and state.")] = Path(".crosssell/sf"),
+    outbound_url: Annotated[
+        str | None, typer.Option(help="Send Opportunity Outbound Messages here.")
+    ] = None,
+) -> None:
+    """Run the Salesforce emulator over HTTPS (dev and test only).
+
+    Extra options are passed to the emulator (see emulators/salesforce/server.py).
+    """
+    from emulators.salesforce.server import main as emulator_main
+
+    args = ["--host", host, "--port", str(port), "--state-dir", str(state_dir), *ctx.args]
+    if outbound_url:
+        fields = ",".join(OUTBOUND_FIELDS)
+        args += ["--outbound-rule", f"Opportunity:{fields}@{outbound_url}"]
+    raise typer.Exit(emulator_main(args))
 
 
 @apikey.command("create")
