@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crosssell.services import SERVICES
+from crosssell.services import SERVICES, ServiceSpec
 from shared import auth
 
 # What the dev org's Outbound Message sends to crm_sync for cross-sell Opportunities.
@@ -164,7 +164,7 @@ def apikey_list(keys_file: KeysFile = Path(".crosssell/api_keys.json")) -> None:
     console.print(table)
 
 
-def _spec(name: str):  # type: ignore[no-untyped-def]
+def _spec(name: str) -> ServiceSpec:
     if name not in SERVICES:
         raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
     return SERVICES[name]

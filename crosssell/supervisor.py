@@ -8,7 +8,9 @@ the supervisor (PR_SET_PDEATHSIG), and Ctrl-C / SIGTERM stops them in order.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -92,6 +94,10 @@ class Supervisor:
                     str(self.data_dir / "sf"),
                     "--outbound-url",
                     f"http://127.0.0.1:{SERVICES['crm_sync'].port}/v1/salesforce/outbound-message",
+                    "--client-id",
+                    env["SF_CLIENT_ID"],
+                    "--client-secret",
+                    env["SF_CLIENT_SECRET"],
                 ],
                 env,
             )
@@ -102,7 +108,23 @@ class Supervisor:
         for name, spec in SERVICES.items():
             self._wait_http(f"http://127.0.0.1:{spec.port}/readyz", name)
 
+    def _dev_secrets(self) -> dict[str, str]:
+        """Secrets for this local system, made once and kept (0600) under the data dir."""
+        path = self.data_dir / "dev-secrets.json"
+        if path.exists():
+            data: dict[str, str] = json.loads(path.read_text())
+            return data
+        data = {
+            "ingest_hmac_secret": secrets.token_urlsafe(32),
+            "sf_client_secret": secrets.token_urlsafe(24),
+            "sf_webhook_secret": secrets.token_urlsafe(24),
+        }
+        path.write_text(json.dumps(data, indent=2))
+        os.chmod(path, 0o600)
+        return data
+
     def _service_env(self) -> dict[str, str]:
+        dev = self._dev_secrets()
         env = {
             **os.environ,
             "DATABASE_URL": str(self.postgres_url),
@@ -110,9 +132,13 @@ class Supervisor:
             "CROSSSELL_API_KEYS_FILE": str(self.data_dir / "api_keys.json"),
             "CROSSSELL_LOG_FORMAT": os.environ.get("CROSSSELL_LOG_FORMAT", "json"),
         }
+        env.setdefault("INGEST_HMAC_SECRET", dev["ingest_hmac_secret"])
         if self.with_emulator:
             env.setdefault("SF_LOGIN_URL", f"https://127.0.0.1:{EMULATOR_PORT}")
             env.setdefault("SF_CA_PATH", str(self.data_dir / "sf" / "ca.pem"))
+            env.setdefault("SF_CLIENT_ID", "crosssell-up")
+            env.setdefault("SF_CLIENT_SECRET", dev["sf_client_secret"])
+            env.setdefault("SF_WEBHOOK_SECRET", dev["sf_webhook_secret"])
         if self.test_clock:
             env["CROSSSELL_TEST_CLOCK"] = "1"
         return env
@@ -146,9 +172,19 @@ class Supervisor:
             time.sleep(0.2)
 
     def _create_key(self) -> str:
+        """A fresh admin key for this run; also left (0600) for ``crosssell demo``."""
         _, key = auth.create_key(
             self.data_dir / "api_keys.json", ["read", "write", "admin"], label="crosssell up"
         )
+        session = {
+            "api_key": key,
+            "urls": {name: f"http://127.0.0.1:{spec.port}" for name, spec in SERVICES.items()},
+            "sf_emulator": f"https://127.0.0.1:{EMULATOR_PORT}" if self.with_emulator else None,
+            "sf_ca_path": str(self.data_dir / "sf" / "ca.pem"),
+        }
+        path = self.data_dir / "session.json"
+        path.write_text(json.dumps(session, indent=2))
+        os.chmod(path, 0o600)
         return key
 
     def _print_summary(self, key: str, ready_s: float) -> None:
@@ -161,9 +197,10 @@ class Supervisor:
             table.add_row("Salesforce emulator", f"https://127.0.0.1:{EMULATOR_PORT}", "/admin")
         table.add_row("PostgreSQL", _redact(str(self.postgres_url)), "")
         table.add_row("Kafka", str(self.kafka), "")
-        Console().print(table)
-        Console().print(f"API key (read, write, admin; shown once): [bold]{key}[/]")
-        Console().print(f"logs: {self.logs}   stop: Ctrl-C")
+        out = Console(width=max(Console().width, 110))
+        out.print(table)
+        out.print(f"API key (read, write, admin; shown once): [bold]{key}[/]")
+        out.print(f"logs: {self.logs}   stop: Ctrl-C")
         sys.stdout.flush()
 
     # -- run and stop ----------------------------------------------------------
