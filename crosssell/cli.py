@@ -36,6 +36,9 @@ OUTBOUND_FIELDS = (
 app = typer.Typer(help="Cross-sell play engine.", no_args_is_help=True, add_completion=False)
 apikey = typer.Typer(help="Create, list and revoke ops API keys.", no_args_is_help=True)
 app.add_typer(apikey, name="apikey")
+dlq_app = typer.Typer(help="Inspect and replay dead-lettered messages.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+Bootstrap = Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka servers.")]
 console = Console()
 
 KeysFile = Annotated[
@@ -162,6 +165,37 @@ def apikey_list(keys_file: KeysFile = Path(".crosssell/api_keys.json")) -> None:
             "yes" if entry.get("revoked") else "no",
         )
     console.print(table)
+
+
+@dlq_app.command("list")
+def dlq_list(
+    topic: Annotated[str, typer.Argument(help="The original topic, e.g. crosssell.events.usage")],
+    bootstrap: Bootstrap = "127.0.0.1:9092",
+    limit: int = 50,
+) -> None:
+    """Show dead letters of a topic with their error and original coordinates."""
+    from crosssell.dlq import list_dead_letters
+
+    table = Table("partition", "offset", "from", "orig. offset", "attempts", "key", "error")
+    for d in asyncio.run(list_dead_letters(bootstrap, topic, limit)):
+        table.add_row(
+            str(d.partition), str(d.offset), d.original_topic, d.original_offset,
+            d.attempts, d.key, d.error[:80],
+        )
+    console.print(table)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    topic: Annotated[str, typer.Argument(help="The original topic, e.g. crosssell.events.usage")],
+    bootstrap: Bootstrap = "127.0.0.1:9092",
+    group: str = "crosssell-dlq-replay",
+) -> None:
+    """Republish a topic's dead letters to where they came from (after fixing the cause)."""
+    from crosssell.dlq import replay
+
+    count = asyncio.run(replay(bootstrap, topic, group))
+    console.print(f"replayed {count} message(s) from {topic}.dlq")
 
 
 def _spec(name: str) -> ServiceSpec:

@@ -109,7 +109,16 @@ class ServiceRuntime:
 
     async def _broker_side(self) -> None:
         bootstrap = self.settings.kafka_bootstrap_servers
-        await self._retry("topics", lambda: ensure_topics(bootstrap, self._topics), forever=True)
+        await self._retry(
+            "topics",
+            lambda: ensure_topics(
+                bootstrap,
+                self._topics,
+                self.settings.kafka_topic_partitions,
+                self.settings.kafka_replication_factor,
+            ),
+            forever=True,
+        )
         await self._retry("producer", self.producer.start, forever=True)
         self.producer_started = True
         if self._with_relay:

@@ -40,6 +40,8 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = Field(default=True, alias="CROSSSELL_MIGRATE_ON_START")
     log_level: str = Field(default="INFO", alias="CROSSSELL_LOG_LEVEL")
     log_format: Literal["json", "console"] = Field(default="json", alias="CROSSSELL_LOG_FORMAT")
+    kafka_topic_partitions: int = Field(default=8, ge=1, le=1024)
+    kafka_replication_factor: int = Field(default=1, ge=1, le=7)
     consumer_max_records: int = Field(default=2000, ge=1, le=50_000)
     consumer_max_attempts: int = Field(default=5, ge=1, le=50)
     outbox_batch_size: int = Field(default=1000, ge=1, le=10_000)

@@ -27,7 +27,10 @@ def dlq(topic: str) -> str:
 
 
 async def ensure_topics(
-    bootstrap: str, topics: Iterable[str], partitions: int = DEFAULT_PARTITIONS
+    bootstrap: str,
+    topics: Iterable[str],
+    partitions: int = DEFAULT_PARTITIONS,
+    replication_factor: int = 1,
 ) -> None:
     """Create ``topics`` and their ``.dlq`` twins if they do not exist yet."""
     wanted = set()
@@ -40,7 +43,10 @@ async def ensure_topics(
         missing = sorted(wanted - existing)
         if not missing:
             return
-        new = [NewTopic(t, 1 if t.endswith(".dlq") else partitions, 1) for t in missing]
+        new = [
+            NewTopic(t, 1 if t.endswith(".dlq") else partitions, replication_factor)
+            for t in missing
+        ]
         try:
             await admin.create_topics(new)
         except TopicAlreadyExistsError:
