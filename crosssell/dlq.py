@@ -82,6 +82,17 @@ async def list_dead_letters(bootstrap: str, topic: str, limit: int = 100) -> lis
     return found[:limit]
 
 
+async def _caught_up(consumer: AIOKafkaConsumer) -> bool:
+    assigned = consumer.assignment()
+    if not assigned:
+        return False
+    ends = await consumer.end_offsets(list(assigned))
+    for tp in assigned:
+        if await consumer.position(tp) < ends[tp]:
+            return False
+    return True
+
+
 async def replay(bootstrap: str, topic: str, group: str = "crosssell-dlq-replay") -> int:
     """Republish everything in ``<topic>.dlq`` not yet replayed by ``group``."""
     consumer = await _consumer(bootstrap, dlq(topic), group)
@@ -89,13 +100,14 @@ async def replay(bootstrap: str, topic: str, group: str = "crosssell-dlq-replay"
     await producer.start()
     replayed = 0
     try:
-        idle = 0
-        while idle < 3:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=500)
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + 30
+        while loop.time() < give_up:
+            batch = await consumer.getmany(timeout_ms=500, max_records=500)
             if not batch:
-                idle += 1
+                if await _caught_up(consumer):
+                    break
                 continue
-            idle = 0
             futures = []
             for record in (r for rs in batch.values() for r in rs):
                 target = _headers(record).get("original_topic", topic)
