@@ -129,6 +129,40 @@ def sf_emulator(
     raise typer.Exit(emulator_main(args))
 
 
+@app.command()
+def demo(
+    accounts: Annotated[int, typer.Option(min=1, help="Accounts in the synthetic book.")] = 200,
+    seed: Annotated[int, typer.Option(help="Same seed, same book (re-runs are duplicates).")] = 7,
+    session: Annotated[
+        Path, typer.Option(help="Session file written by `crosssell up`.")
+    ] = Path(".crosssell/session.json"),
+    api_key: Annotated[
+        str | None, typer.Option(help="Ops API key (default: the session's).")
+    ] = None,
+    ingest_secret: Annotated[
+        str | None,
+        typer.Option(envvar="INGEST_HMAC_SECRET", help="HMAC secret for POST /v1/events."),
+    ] = None,
+    drive: Annotated[bool, typer.Option(help="Drive some plays forward through the API.")] = True,
+) -> None:
+    """Push a synthetic book through the running system; print signals, plays, Opportunities."""
+    from crosssell.demo import DemoError, DemoOptions, run_demo
+
+    options = DemoOptions(
+        session=session,
+        accounts=accounts,
+        seed=seed,
+        api_key=api_key,
+        ingest_secret=ingest_secret,
+        drive=drive,
+    )
+    try:
+        run_demo(options, Console(width=max(Console().width, 120)))
+    except DemoError as exc:
+        console.print(f"[red]demo: {exc}[/]")
+        raise typer.Exit(1) from exc
+
+
 @apikey.command("create")
 def apikey_create(
     scopes: Annotated[str, typer.Option(help="Comma-separated: read,write,admin")] = "read,write",
