@@ -14,25 +14,6 @@ from rich.table import Table
 from crosssell.services import SERVICES, ServiceSpec
 from shared import auth
 
-# What the dev org's Outbound Message sends to crm_sync for cross-sell Opportunities.
-OUTBOUND_FIELDS = (
-    "Cross_Sell_Play_Id__c",
-    "StageName",
-    "Amount",
-    "Type",
-    "OwnerId",
-    "LastModifiedById",
-    "SystemModstamp",
-    "Signal_Source__c",
-    "Executive_Sponsor_Name__c",
-    "Executive_Sponsor_Title__c",
-    "Discovery_Answer_1__c",
-    "Discovery_Answer_2__c",
-    "Discovery_Answer_3__c",
-    "Cross_Sell_Hygiene__c",
-    "Play_State__c",
-)
-
 app = typer.Typer(help="Cross-sell play engine.", no_args_is_help=True, add_completion=False)
 apikey = typer.Typer(help="Create, list and revoke ops API keys.", no_args_is_help=True)
 app.add_typer(apikey, name="apikey")
@@ -124,7 +105,9 @@ def sf_emulator(
 
     args = ["--host", host, "--port", str(port), "--state-dir", str(state_dir), *ctx.args]
     if outbound_url:
-        fields = ",".join(OUTBOUND_FIELDS)
+        from services.crm_sync.settings import DEFAULT_OUTBOUND_FIELDS
+
+        fields = ",".join(DEFAULT_OUTBOUND_FIELDS)
         args += ["--outbound-rule", f"Opportunity:{fields}@{outbound_url}"]
     raise typer.Exit(emulator_main(args))
 

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.crm_sync.api import router
 from services.crm_sync.bootstrap import build_runtime
+from services.crm_sync.gateway import SalesforceGateway
 from services.crm_sync.settings import CrmSyncSettings
 from shared.web import create_service_app
 
 
-def create_app(settings: CrmSyncSettings | None = None) -> FastAPI:
+def create_app(
+    settings: CrmSyncSettings | None = None, gateway: SalesforceGateway | None = None
+) -> FastAPI:
+    """``gateway`` replaces the simple-salesforce gateway (tests); built in the lifespan."""
     settings = settings or CrmSyncSettings.load()
     return create_service_app(
-        lambda: build_runtime(settings),
+        lambda: build_runtime(settings, gateway),
         title="crm_sync",
         description=(
             "Cross-sell Opportunities in Salesforce, write-back enforcement "
             "of the required fields, Salesforce notifications."
         ),
+        routers=[router],
         test_clock=settings.test_clock,
     )
