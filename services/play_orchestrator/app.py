@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.play_orchestrator.api import EXCEPTION_HANDLERS, router
 from services.play_orchestrator.bootstrap import build_runtime
 from services.play_orchestrator.settings import PlayOrchestratorSettings
 from shared.web import create_service_app
@@ -15,5 +16,7 @@ def create_app(settings: PlayOrchestratorSettings | None = None) -> FastAPI:
         lambda: build_runtime(settings),
         title="play_orchestrator",
         description="The play state machine, durable deadlines, reviews and pipeline metrics.",
+        routers=[router],
         test_clock=settings.test_clock,
+        exception_handlers=EXCEPTION_HANDLERS,
     )

@@ -16,4 +16,4 @@ class PlayOrchestratorSettings(ServiceSettings):
     )
     expected_amount_ratio: float = Field(default=0.42, gt=0, le=5, alias="EXPECTED_AMOUNT_RATIO")
     sweep_interval_s: float = Field(default=1.0, gt=0, le=60, alias="SWEEP_INTERVAL_S")
-    sweep_batch: int = Field(default=500, ge=1, le=10_000)
+    sweep_batch: int = Field(default=500, ge=1, le=10_000, alias="SWEEP_BATCH")

@@ -1,0 +1,360 @@
+"""play_orchestrator: deadline sweep cost vs book size, and pipeline metrics latency.
+
+python -m bench.play_orchestrator [--quick]
+
+1. Sweep: 1,000 due timers among 10k / 100k / 1M open plays (each open play
+   has four future timers). Filler plays and timers are bulk-inserted with
+   ``INSERT ... SELECT generate_series``; the 1,000 due plays are real domain
+   plays stored through the adapters. Only the sweep (claim, load, fire, save,
+   mark, outbox) is timed: median of 5 runs, the due plays restored between
+   runs. Target: the time stays within 2x across sizes.
+2. ``GET /v1/metrics/pipeline`` over HTTP (uvicorn, real app) with 100,000
+   plays: p95 over 200 requests, period = the whole year. Target <= 100 ms.
+
+Uses DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS when set, else the embedded ones.
+Prints a table and writes bench-results/play_orchestrator.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.play_orchestrator import handlers
+from services.play_orchestrator.adapters.uow import SqlUnitOfWork
+from services.play_orchestrator.app import create_app
+from services.play_orchestrator.bootstrap import MIGRATIONS
+from services.play_orchestrator.settings import PlayOrchestratorSettings
+from services.play_orchestrator.sweeper import DeadlineSweeper
+from shared.auth import create_key
+from shared.clock import TestClock
+from shared.db.engine import create_engine, session_factory
+from shared.db.migrate import upgrade
+from shared.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from shared.logs import configure_logging
+from shared.messages.evidence import Evidence
+from shared.messages.signals import AccountSnapshot, SignalMessage
+from shared.settings import asyncpg_url
+
+DUE = 1_000
+SIGNAL_AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+SWEEP_NOW = SIGNAL_AT + timedelta(days=7, minutes=30)  # review_day7 due, meeting_due not yet
+RESULTS = Path("bench-results/play_orchestrator.json")
+
+FILLER_PLAYS = """
+INSERT INTO plays (id, account_id, account_name, adjacent_product, state, template, owner, csm,
+  surfaced_by, signal_type, signal_source, opened_at, signal_occurred_at, deadline, core_acv,
+  expected_amount, doc, version)
+SELECT 'f-' || g, 'fa-' || g, 'Filler ' || g, 'Billing Automation', 'open', 'joint-14',
+  'owner-' || (g % 50), 'csm-' || (g % 80), 'system', 'usage_ceiling', 'gainsight',
+  t.at, t.at - interval '1 hour', t.at + interval '335 hours', 100000, 42000, '{}'::jsonb, 1
+FROM generate_series(1, :n) AS g,
+  LATERAL (SELECT CAST(:now AS timestamptz) + make_interval(hours => g % 240) AS at) AS t
+"""
+FILLER_TIMERS = """
+INSERT INTO timers (play_id, kind, due_at)
+SELECT 'f-' || g, k.kind, CAST(:now AS timestamptz) + make_interval(hours => g % 240 + k.hours)
+FROM generate_series(1, :n) AS g,
+  (VALUES ('meeting_due', 169), ('review_day7', 168), ('review_day14', 336),
+          ('window_deadline', 336)) AS k(kind, hours)
+"""
+METRIC_PLAYS = """
+INSERT INTO plays (id, account_id, account_name, adjacent_product, state, template, owner,
+  surfaced_by, signal_type, signal_source, opened_at, signal_occurred_at, deadline, closed_at,
+  core_acv, expected_amount, won_amount, doc, version)
+SELECT 'm-' || g, 'acc-' || (g % 30000), '', 'product-' || (g / 30000), s.state::play_state,
+  'joint-14', 'owner-' || (g % 50),
+  (ARRAY['csm', 'ae', 'partner', 'system'])[1 + g % 4],
+  (ARRAY['usage_ceiling', 'seat_milestone', 'adjacent_pain', 'workaround',
+         'stakeholder_expansion', 'strategic_shift', 'partner_flag',
+         'competitive_adjacent'])[1 + g % 8], 'gainsight',
+  o.at, o.at - interval '1 hour', o.at + interval '14 days',
+  CASE WHEN s.state IN ('won', 'lost', 'expired', 'withdrawn', 'disqualified')
+       THEN o.at + make_interval(hours => 24 + g % 300) END,
+  50000 + (g % 100) * 1000, (50000 + (g % 100) * 1000) * 0.42,
+  CASE WHEN s.state = 'won' THEN 10000 + (g % 70) * 500 END, '{}'::jsonb, 1
+FROM generate_series(1, :n) AS g,
+  LATERAL (SELECT (ARRAY['won', 'lost', 'expired', 'open', 'briefed', 'disqualified',
+                         'withdrawn', 'meeting_booked', 'won', 'lost'])[1 + g % 10] AS state) s,
+  LATERAL (SELECT CAST(:start AS timestamptz)
+                  + make_interval(mins => (g * 7919) % 525600) AS at) AS o
+"""
+METRIC_ACCOUNTS = """
+INSERT INTO accounts (account_id, name, core_acv, total_acv, first_seen_at, as_of)
+SELECT 'acc-' || g, 'Account ' || g, 100000, 150000 + (g % 10) * 1000,
+  CAST(:start AS timestamptz) + make_interval(hours => g % 2000), CAST(:start AS timestamptz)
+FROM generate_series(0, :n - 1) AS g
+"""
+
+
+def due_signal(i: int) -> handlers.SignalReceived:
+    account = AccountSnapshot(
+        account_id=f"due-{i}",
+        name=f"Due {i}",
+        core_product="Workflow Suite",
+        core_acv=120000,
+        total_acv=150000,
+        ae_owner="alex.ae",
+        csm_owner="sam.csm",
+    )
+    message = SignalMessage(
+        signal_id=f"sig-due-{i}",
+        account_id=account.account_id,
+        adjacent_product="Billing Automation",
+        type="usage_ceiling",
+        status="qualified",
+        score=60,
+        evidence=Evidence(summary="active_seats at 86 of 100"),
+        source="gainsight",
+        surfaced_by="csm",
+        detected_at=SIGNAL_AT,
+        play_score=60,
+        play_threshold=50,
+        opens_play=True,
+        account=account,
+    )
+    return handlers.SignalReceived(message, SIGNAL_AT)
+
+
+async def _autocommit(engine: AsyncEngine, sql: str) -> None:
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(sql))
+
+
+async def _schema(url: str, tag: str) -> tuple[AsyncEngine, str]:
+    schema = f"bench_po_{tag}_{uuid.uuid4().hex[:6]}"
+    engine = create_engine(url, schema, pool_size=4)
+    await upgrade(engine, schema, MIGRATIONS)
+    return engine, schema
+
+
+async def bench_sweep(url: str, open_plays: int, runs: int = 5) -> dict[str, Any]:
+    engine, schema = await _schema(url, f"sweep{open_plays}")
+    sessions = session_factory(engine)
+    try:
+        started = time.perf_counter()
+        async with engine.begin() as conn:
+            # the fillers' timers all fall after SWEEP_NOW: only the 1,000 are due
+            params = {"now": SIGNAL_AT + timedelta(days=1), "n": open_plays - DUE}
+            await conn.execute(text(FILLER_PLAYS), params)
+            await conn.execute(text(FILLER_TIMERS), params)
+        ids = iter(range(DUE))
+        policy = handlers.OpeningPolicy(new_id=lambda: f"due-{next(ids)}")
+        async with sessions() as session, session.begin():
+            uow = SqlUnitOfWork(session, "bench.crosssell.plays")
+            opened = await handlers.on_signals(
+                uow, [due_signal(i) for i in range(DUE)], SIGNAL_AT + timedelta(hours=1), policy
+            )
+        assert len(opened) == DUE
+        await _autocommit(engine, "VACUUM ANALYZE")
+        load_s = time.perf_counter() - started
+        async with engine.connect() as conn:
+            originals = (
+                await conn.execute(text("SELECT id, doc::text FROM plays WHERE id LIKE 'due-%'"))
+            ).all()
+        clock = TestClock(SWEEP_NOW)
+        times = []
+        for _ in range(runs):
+            sweeper = DeadlineSweeper(sessions, clock, "bench.crosssell.plays", batch=500)
+            clock.set(SIGNAL_AT + timedelta(days=1))
+            await sweeper.sweep_once()  # warm: nothing due yet
+            clock.set(SWEEP_NOW)
+            t0 = time.perf_counter()
+            while await sweeper.sweep_once():
+                pass
+            times.append((time.perf_counter() - t0) * 1000)
+            assert sweeper.fired == DUE, sweeper.fired
+            await _restore(engine, originals)
+        return {
+            "open_plays": open_plays,
+            "timers": await _count(engine, "timers"),
+            "due": DUE,
+            "sweep_ms_runs": [round(t, 1) for t in times],
+            "sweep_ms": round(statistics.median(times), 1),
+            "sweep_ms_min": round(min(times), 1),
+            "load_s": round(load_s, 1),
+        }
+    finally:
+        await _autocommit(engine, f'DROP SCHEMA "{schema}" CASCADE')
+        await engine.dispose()
+
+
+async def _restore(engine: AsyncEngine, originals: list[Any]) -> None:
+    """Put the due plays back as they were before the sweep."""
+    rows = json.dumps([{"id": r[0], "doc": json.loads(r[1])} for r in originals])
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE plays p SET doc = r.doc, version = 1, at_risk = false "
+                "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id text, doc jsonb) "
+                "WHERE p.id = r.id"
+            ),
+            {"rows": rows},
+        )
+        await conn.execute(
+            text(
+                "UPDATE timers SET fired_at = NULL WHERE play_id LIKE 'due-%' "
+                "AND kind = 'review_day7'"
+            )
+        )
+        await conn.execute(text("DELETE FROM reviews"))
+        await conn.execute(text("DELETE FROM outbox"))
+    await _autocommit(engine, "VACUUM ANALYZE plays")
+
+
+async def _count(engine: AsyncEngine, table: str) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar() or 0)
+
+
+async def bench_metrics(pg_url: str, bootstrap: str, plays: int, requests: int) -> dict[str, Any]:
+    url = asyncpg_url(pg_url)
+    engine, schema = await _schema(url, "metrics")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(METRIC_PLAYS), {"n": plays, "start": start})
+            await conn.execute(text(METRIC_ACCOUNTS), {"n": 30000, "start": start})
+        await _autocommit(engine, "VACUUM ANALYZE")
+        keys = Path(tempfile.mkdtemp()) / "api_keys.json"
+        _, key = create_key(keys, ["read"])
+        settings = PlayOrchestratorSettings.load(
+            database_url=pg_url,
+            kafka_bootstrap_servers=bootstrap,
+            db_schema=schema,
+            api_keys_file=keys,
+            topic_prefix=f"bench{uuid.uuid4().hex[:6]}.",
+            log_level="WARNING",
+        )
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(settings), port=port, log_level="warning", lifespan="on")
+        )
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.05)
+        periods = {
+            "year": {
+                "since": start.isoformat(),
+                "until": (start + timedelta(days=366)).isoformat(),
+            },
+            "90 days": {
+                "since": (start + timedelta(days=200)).isoformat(),
+                "until": (start + timedelta(days=290)).isoformat(),
+            },
+        }
+        out: dict[str, Any] = {"plays": plays, "requests": requests}
+        headers = {"Authorization": f"Bearer {key}"}
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers) as http:
+            for name, params in periods.items():
+                for _ in range(10):  # warm up
+                    (await http.get("/v1/metrics/pipeline", params=params)).raise_for_status()
+                samples = []
+                for _ in range(requests):
+                    t0 = time.perf_counter()
+                    response = await http.get("/v1/metrics/pipeline", params=params)
+                    samples.append((time.perf_counter() - t0) * 1000)
+                    response.raise_for_status()
+                samples.sort()
+                out[name] = {
+                    "p50_ms": round(statistics.median(samples), 1),
+                    "p95_ms": round(samples[int(0.95 * len(samples)) - 1], 1),
+                    "max_ms": round(samples[-1], 1),
+                    "plays_opened": response.json()["plays_opened"],
+                }
+        server.should_exit = True
+        await task
+        return out
+    finally:
+        await _autocommit(engine, f'DROP SCHEMA "{schema}" CASCADE')
+        await engine.dispose()
+
+
+async def run(pg_url: str, bootstrap: str, quick: bool) -> dict[str, Any]:
+    sizes = [10_000, 50_000] if quick else [10_000, 100_000, 1_000_000]
+    sweeps = []
+    for size in sizes:
+        sweeps.append(await bench_sweep(asyncpg_url(pg_url), size))
+        print(f"  sweep with {size:>9,} open plays: {sweeps[-1]['sweep_ms']} ms", flush=True)
+    metrics = await bench_metrics(pg_url, bootstrap, 20_000 if quick else 100_000, 200)
+    ratio = max(s["sweep_ms"] for s in sweeps) / min(s["sweep_ms"] for s in sweeps)
+    p95 = max(metrics["year"]["p95_ms"], metrics["90 days"]["p95_ms"])
+    return {
+        "quick": quick,
+        "sweep": sweeps,
+        "sweep_ratio_max_over_min": round(ratio, 2),
+        "metrics": metrics,
+        "targets": {"sweep_ratio": "<= 2.0", "metrics_p95_ms": "<= 100"},
+        "met": {"sweep_ratio": ratio <= 2.0, "metrics_p95_ms": p95 <= 100},
+        "measured_at": datetime.now(UTC).isoformat(),
+        "cpus": os.cpu_count(),
+    }
+
+
+def table(result: dict[str, Any]) -> str:
+    lines = [f"{'figure':<58} {'value':>12} {'target':>22} {'met':>4}"]
+    base = result["sweep"][0]["sweep_ms"]
+    for s in result["sweep"]:
+        figure = f"sweep of {s['due']:,} due timers, {s['open_plays']:,} open plays (ms)"
+        target = f"<= {2 * base:.0f} (2x smallest)"
+        met = "yes" if s["sweep_ms"] <= 2 * base else "no"
+        lines.append(f"{figure:<58} {s['sweep_ms']:>12} {target:>22} {met:>4}")
+    lines.append(
+        f"{'sweep time ratio, largest / smallest book':<58} "
+        f"{result['sweep_ratio_max_over_min']:>12} {'<= 2.0':>22} "
+        f"{'yes' if result['met']['sweep_ratio'] else 'no':>4}"
+    )
+    m = result["metrics"]
+    for name in ("year", "90 days"):
+        figure = f"GET /v1/metrics/pipeline p95, {m['plays']:,} plays, {name} (ms)"
+        p95 = m[name]["p95_ms"]
+        lines.append(f"{figure:<58} {p95:>12} {'<= 100':>22} {'yes' if p95 <= 100 else 'no':>4}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller books (a smoke run)")
+    args = parser.parse_args()
+    configure_logging("WARNING", "console")  # one info line per fired timer otherwise
+    pg = broker = None
+    pg_url = os.environ.get("DATABASE_URL")
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not pg_url:
+        pg = EmbeddedPostgres(
+            Path(tempfile.mkdtemp(prefix="bench-po-")) / "pg", delete_on_stop=True
+        )
+        pg_url = pg.start()
+    if not bootstrap:
+        broker = EmbeddedBroker()
+        bootstrap = broker.start()
+    try:
+        result = asyncio.run(run(pg_url, bootstrap, args.quick))
+    finally:
+        if broker:
+            broker.stop()
+        if pg:
+            pg.stop()
+    print(table(result))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2))
+    print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Adapters of play_orchestrator: SQL repository and stores, timers, outbox writer, queries."""
