@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -46,9 +45,8 @@ async def add(
     envelopes: Iterable[Envelope],
     headers: dict[str, str] | None = None,
 ) -> int:
-    now = datetime.now(UTC)
     rows = [
-        {"topic": topic, "key": e.key, "value": e.encode(), "headers": headers, "created_at": now}
+        {"topic": topic, "key": e.key, "value": e.encode(), "headers": headers}
         for e in envelopes
     ]
     if rows:

@@ -149,7 +149,7 @@ class ServiceRuntime:
                 waited += delay
                 delay = min(delay * 2, 5.0)
 
-    async def stop(self, timeout_s: float = 30.0) -> None:
+    async def stop(self, timeout_s: float = 20.0) -> None:
         for consumer in self.consumers:
             consumer.request_stop()
         for hook in self._stop_hooks:

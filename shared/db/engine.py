@@ -7,6 +7,9 @@ choosing a fresh schema name.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,9 +19,21 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
+def _default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+
+def _dumps(value: object) -> str:
+    return orjson.dumps(value, default=_default).decode()
+
+
 def create_engine(url: str, schema: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(
         url,
+        json_serializer=_dumps,
+        json_deserializer=orjson.loads,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,

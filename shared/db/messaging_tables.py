@@ -28,7 +28,9 @@ outbox = sa.Table(
     sa.Column("key", sa.LargeBinary, nullable=True),
     sa.Column("value", sa.LargeBinary, nullable=False),
     sa.Column("headers", pg.JSONB, nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
 )
 

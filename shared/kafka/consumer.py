@@ -109,6 +109,7 @@ class BatchConsumer:
         self._backoff_base = backoff_base_s
         self._backoff_cap = backoff_cap_s
         self._after_db_commit = after_db_commit
+        self._commit_timeout_s = 10.0
         self._consumer: AIOKafkaConsumer | None = None
         self._pending: dict[TopicPartition, int] = {}
         self._stopping = asyncio.Event()
@@ -173,7 +174,7 @@ class BatchConsumer:
             return
         offsets, self._pending = self._pending, {}
         try:
-            await self._consumer.commit(offsets)
+            await asyncio.wait_for(self._consumer.commit(offsets), timeout=self._commit_timeout_s)
         except Exception as exc:  # rebalance or broker hiccup: redelivery is harmless
             log.warning("offset_commit_failed", consumer=self.name, error=str(exc)[:200])
 

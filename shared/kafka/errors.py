@@ -1,8 +1,10 @@
 """Failure classification for the consume loop.
 
-Infrastructure errors (database or broker unreachable) are retried for as long
-as it takes and never dead-letter a message: the message is fine, the world is
-not. Anything else is retried a bounded number of times, then dead-lettered.
+Infrastructure errors (database or broker unreachable) and concurrency
+conflicts (deadlock, serialization failure: the same work succeeds when run
+again) are retried for as long as it takes and never dead-letter a message:
+the message is fine, the moment was not. Anything else is retried a bounded
+number of times, then dead-lettered.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ _INFRA = (
     asyncpg.InterfaceError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
     KafkaConnectionError,
     KafkaTimeoutError,
     NodeNotReadyError,

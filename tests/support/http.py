@@ -28,4 +28,4 @@ async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await asyncio.wait_for(task, timeout=30)
+        await asyncio.wait_for(task, timeout=60)
