@@ -4,25 +4,37 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.signal_ingest.api import router as signals_router
 from services.signal_ingest.api_ingest import router as ingest_router
 from services.signal_ingest.bootstrap import build_runtime
+from services.signal_ingest.catalog_store import CatalogStore
+from services.signal_ingest.domain import CatalogError
 from services.signal_ingest.ingest.mappings import VendorMappings
 from services.signal_ingest.settings import SignalIngestSettings
+from shared.logs import get_logger
 from shared.web import create_service_app
+
+log = get_logger(__name__)
 
 
 def create_app(settings: SignalIngestSettings | None = None) -> FastAPI:
     settings = settings or SignalIngestSettings.load()
+    try:
+        catalogs = CatalogStore(settings.catalog_path)
+    except CatalogError as exc:  # refuse to start, saying what is wrong
+        log.error("catalog_invalid", path=str(settings.catalog_path), error=str(exc))
+        raise
     app = create_service_app(
-        lambda: build_runtime(settings),
+        lambda: build_runtime(settings, catalogs),
         title="signal_ingest",
         description=(
             "Inbound events to Kafka, per-account state, cross-sell signals, "
             "readiness gates and scoring."
         ),
-        routers=[ingest_router],
+        routers=[ingest_router, signals_router],
         test_clock=settings.test_clock,
     )
+    app.state.catalogs = catalogs
     app.state.mappings = VendorMappings(
         settings.churnzero_mapping_path, settings.gainsight_mapping_path
     )

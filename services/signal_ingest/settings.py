@@ -29,3 +29,17 @@ class SignalIngestSettings(ServiceSettings):
     gainsight_shared_secret: SecretStr | None = Field(default=None, alias="GAINSIGHT_SHARED_SECRET")
     signature_tolerance_s: int = Field(default=300, ge=1, le=3600)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Consumer hot path: bigger batches mean fewer state writes per event (an
+    # account touched by five events in a batch is written once).
+    consumer_max_records: int = Field(default=50_000, ge=1, le=50_000)
+    # Decoded account records kept in memory (checked against the row version
+    # and xmin on every batch); about 10 KiB each.
+    state_cache_size: int = Field(default=25_000, ge=0, alias="STATE_CACHE_SIZE")
+    # The cached states are millions of long-lived objects: with CPython's
+    # default gen-0 threshold (700) the cyclic GC re-walks them constantly and
+    # takes half the consumer's CPU. 0 leaves the interpreter default.
+    gc_gen0_threshold: int = Field(default=50_000, ge=0, alias="SIGNAL_INGEST_GC_GEN0_THRESHOLD")
+    # Off for ingest-only replicas (the HTTP edge scaled apart from the consumers).
+    run_consumers: bool = Field(default=True, alias="SIGNAL_INGEST_RUN_CONSUMERS")
+    # Re-check suppressed signals against the clock (lapsed gates, staleness).
+    sweep_interval_s: float = Field(default=300.0, ge=0, alias="SIGNAL_SWEEP_INTERVAL_S")
