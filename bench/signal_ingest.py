@@ -43,7 +43,7 @@ from sqlalchemy import text
 
 from services.signal_ingest.bootstrap import MIGRATIONS, build_runtime
 from services.signal_ingest.consumer import EVENTS_APPLIED, EVENTS_CONSUMER
-from services.signal_ingest.ingest.publisher import to_envelope
+from services.signal_ingest.ingest.publisher import envelope_bytes
 from services.signal_ingest.settings import SignalIngestSettings
 from shared.db.engine import create_engine
 from shared.db.migrate import upgrade
@@ -219,9 +219,12 @@ async def _produce(bootstrap: str, prefix: str, events: list[dict[str, Any]]) ->
         futures = []
         for raw in events:
             event = parse_event(raw)
-            envelope = to_envelope(event)
             topic = prefix + event.topic
-            futures.append(await producer.send(topic, value=envelope.encode(), key=envelope.key))
+            futures.append(
+                await producer.send(
+                    topic, value=envelope_bytes(event), key=event.account_id.encode()
+                )
+            )
         await asyncio.gather(*futures)
     finally:
         await producer.stop()

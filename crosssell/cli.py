@@ -50,6 +50,7 @@ def serve(
     service: Annotated[str, typer.Argument(help=", ".join(SERVICES))],
     port: Annotated[int | None, typer.Option(help="Port (default: the service's own).")] = None,
     host: str = "127.0.0.1",
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Run one service (settings from the environment)."""
     import uvicorn
@@ -62,6 +63,7 @@ def serve(
         port=port or spec.port,
         log_level="warning",
         timeout_graceful_shutdown=30,
+        workers=workers,
     )
 
 

@@ -44,9 +44,9 @@ class ApiKeyStore:
         self._checked = 0.0
         self._by_digest: dict[str, Principal] = {}
 
-    def _reload_if_changed(self) -> None:
+    def _reload_if_changed(self, force: bool = False) -> None:
         now = time.monotonic()
-        if now - self._checked < 1.0 and self._mtime is not None:
+        if not force and now - self._checked < 1.0 and self._mtime is not None:
             return
         self._checked = now
         try:
@@ -67,6 +67,14 @@ class ApiKeyStore:
     def authenticate(self, key: str) -> Principal | None:
         self._reload_if_changed()
         digest = _digest(key)
+        principal = self._lookup(digest)
+        if principal is None:
+            # A key created a moment ago: look at the file now, not in a second.
+            self._reload_if_changed(force=True)
+            principal = self._lookup(digest)
+        return principal
+
+    def _lookup(self, digest: str) -> Principal | None:
         for known, principal in self._by_digest.items():
             if hmac.compare_digest(known, digest):
                 return principal

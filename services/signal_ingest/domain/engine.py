@@ -70,4 +70,6 @@ def record_play_event(
         return frozenset()
     state.plays[play_id] = PlayRecord(adjacent_product, play_state, at)
     state.observe(at)
-    return frozenset({GateReason.PLAY_OPEN.value, GateReason.COOLDOWN.value})
+    return frozenset(
+        {GateReason.PLAY_OPEN.value, GateReason.COOLDOWN.value, GateReason.ALREADY_OWNED.value}
+    )

@@ -62,7 +62,9 @@ def assess_gates(
         found.add(GateReason.DECLINING_USAGE)
     if state.profile.health == "red":
         found.add(GateReason.HEALTH_AT_RISK)
-    if adjacent_product in state.products:
+    plays = [p for p in state.plays.values() if p.adjacent_product == adjacent_product]
+    # A won play means the product was just bought, before any profile says so.
+    if adjacent_product in state.products or any(p.state == "won" for p in plays):
         found.add(GateReason.ALREADY_OWNED)
     lookback = timedelta(days=cfg.competitor_bought_lookback_days)
     if any(
@@ -70,7 +72,6 @@ def assess_gates(
         for c in state.competitor_purchases
     ):
         found.add(GateReason.COMPETITOR_BOUGHT)
-    plays = [p for p in state.plays.values() if p.adjacent_product == adjacent_product]
     if any(p.is_open for p in plays):
         found.add(GateReason.PLAY_OPEN)
     cooldown = timedelta(days=cfg.cooldown_days)

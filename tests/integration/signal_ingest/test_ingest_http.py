@@ -52,6 +52,7 @@ def _app(isolated: Isolation, monkeypatch: pytest.MonkeyPatch, bootstrap: str | 
     monkeypatch.setenv("INGEST_SOURCE_SECRETS", orjson.dumps({"product": SECRET}).decode())
     monkeypatch.setenv("CHURNZERO_TOKEN", "cz-app-key")
     monkeypatch.setenv("GAINSIGHT_SHARED_SECRET", "gs-shared")
+    monkeypatch.setenv("SIGNAL_INGEST_RUN_CONSUMERS", "0")  # the edge alone is under test
     if bootstrap:
         monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", bootstrap)
     return create_app(SignalIngestSettings.load())

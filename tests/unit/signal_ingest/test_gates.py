@@ -213,11 +213,13 @@ def test_an_open_escalated_ticket_is_an_open_escalation_until_closed() -> None:
     assert evaluate_gates(state, ANALYTICS, catalog(), T0) == []
 
 
-def test_play_closed_as_won_clears_play_open_without_cooldown() -> None:
+def test_play_closed_as_won_clears_play_open_and_the_product_is_owned() -> None:
+    # The customer just bought it: the same signals must not open a second play
+    # before the next account.profile lists the product.
     state = healthy_state()
     _play_open(state)
     record_play_event(state, "play-1", ANALYTICS, "won", day(-1))
-    assert evaluate_gates(state, ANALYTICS, catalog(), T0) == []
+    assert evaluate_gates(state, ANALYTICS, catalog(), T0) == ["already_owned"]
 
 
 @pytest.mark.parametrize(

@@ -53,10 +53,21 @@ def test_reasons_are_updated_while_other_gates_remain() -> None:
     run(state, _escalation("resolved", day(1)))
     (result,) = reevaluate_suppressed(state, [signal], catalog(), day(1))
     assert (result.status, result.reasons) == (SignalStatus.SUPPRESSED, ("play_open",))
-    touched = record_play_event(state, "p1", ANALYTICS, "won", day(2))
+    touched = record_play_event(state, "p1", ANALYTICS, "withdrawn", day(2))
     assert "play_open" in touched
     (result,) = reevaluate_suppressed(state, [result.signal], catalog(), day(2))
     assert result.status is SignalStatus.QUALIFIED
+
+
+def test_a_won_play_keeps_its_signals_from_opening_another() -> None:
+    state = healthy_state()
+    record_play_event(state, "p1", ANALYTICS, "open", day(-1))
+    (signal,) = run(state, metric(90, at=T0))
+    assert signal.suppression_reasons == ("play_open",)
+    touched = record_play_event(state, "p1", ANALYTICS, "won", day(1))
+    assert {"play_open", "already_owned"} <= touched
+    (result,) = reevaluate_suppressed(state, [signal], catalog(), day(1))
+    assert (result.status, result.reasons) == (SignalStatus.SUPPRESSED, ("already_owned",))
 
 
 def test_unchanged_signals_are_not_returned() -> None:
