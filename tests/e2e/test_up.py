@@ -1,0 +1,132 @@
+"""``crosssell up`` from a fresh state, as a user runs it (issue 7 must-show).
+
+Starts the real command as a subprocess in an empty directory, waits until
+every service answers /readyz, runs a small ``crosssell demo`` against it,
+checks that plays and Opportunities were produced, then sends SIGTERM and
+checks that no process it started survives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from crosssell.services import SERVICES
+
+PORTS = [spec.port for spec in SERVICES.values()] + [8443]
+
+
+def _free(port: int) -> bool:
+    return not any(
+        c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
+        for c in psutil.net_connections("tcp")
+    )
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], timeout_s: float = 120) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        assert proc.poll() is None, "crosssell up exited during start-up"
+        try:
+            if all(
+                httpx.get(f"http://127.0.0.1:{spec.port}/readyz", timeout=2).status_code == 200
+                for spec in SERVICES.values()
+            ):
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("services not ready in time")
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    return psutil.Process(pid).children(recursive=True)
+
+
+def _postmaster(data_dir: Path) -> psutil.Process | None:
+    pid_file = data_dir / "pg" / "postmaster.pid"
+    if not pid_file.exists():
+        return None
+    return psutil.Process(int(pid_file.read_text().split()[0]))
+
+
+def test_up_demo_and_clean_stop(tmp_path: Path) -> None:
+    busy = [p for p in PORTS if not _free(p)]
+    assert not busy, f"ports {busy} are taken: stop whatever holds them before running e2e"
+    data_dir = tmp_path / ".crosssell"
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
+    }
+    up = subprocess.Popen(
+        [sys.executable, "-m", "crosssell.cli", "up", "--data-dir", str(data_dir)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        ready_s = _wait_ready(up)
+        print(f"crosssell up: all services ready after {ready_s:.1f}s")
+        deadline = time.monotonic() + 30
+        while not (data_dir / "session.json").exists():  # written once the key is made
+            assert time.monotonic() < deadline and up.poll() is None
+            time.sleep(0.1)
+        session = json.loads((data_dir / "session.json").read_text())
+        started = _descendants(up.pid)
+        postmaster = _postmaster(data_dir)
+        assert postmaster is not None and postmaster.is_running()
+        tracked = [*started, postmaster]
+        assert len(started) >= 5  # broker, emulator, three services
+
+        demo = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "crosssell.cli",
+                "demo",
+                "--session",
+                str(data_dir / "session.json"),
+                "--accounts",
+                "40",
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        print(demo.stdout[-4000:])
+        assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+
+        headers = {"Authorization": f"Bearer {session['api_key']}"}
+        plays = httpx.get(
+            f"{session['urls']['play_orchestrator']}/v1/plays", headers=headers, timeout=10
+        ).json()
+        assert plays["items"], "the demo produced no play"
+        ca = ssl.create_default_context(cafile=session["sf_ca_path"])
+        opportunities = httpx.get(
+            f"{session['sf_emulator']}/admin/records/Opportunity", verify=ca, timeout=10
+        ).json()
+        records = opportunities["records"] if isinstance(opportunities, dict) else opportunities
+        assert records, "no Opportunity reached the Salesforce emulator"
+    finally:
+        up.send_signal(signal.SIGTERM)
+        try:
+            up.wait(90)
+        except subprocess.TimeoutExpired:
+            up.kill()
+            raise
+    output = up.stdout.read().decode() if up.stdout else ""
+    assert up.returncode == 0, output[-3000:]
+    time.sleep(1)
+    survivors = [p for p in tracked if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not survivors, f"still running after SIGTERM: {survivors}"
