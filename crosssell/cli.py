@@ -36,12 +36,19 @@ def up(
     kafka: Annotated[str | None, typer.Option("--kafka", help="Use these Kafka servers.")] = None,
     data_dir: Annotated[Path, typer.Option(help="Embedded state and logs.")] = Path(".crosssell"),
     test_clock: Annotated[bool, typer.Option(help="Enable POST /v1/admin/clock.")] = False,
+    port_offset: Annotated[
+        int, typer.Option(help="Add this to every port (8001-8003, 8443, 9092).")
+    ] = 0,
 ) -> None:
     """Start the whole system on embedded defaults (Ctrl-C stops everything)."""
     from crosssell.supervisor import Supervisor
 
     Supervisor(
-        data_dir=data_dir.resolve(), postgres_url=with_postgres, kafka=kafka, test_clock=test_clock
+        data_dir=data_dir.resolve(),
+        postgres_url=with_postgres,
+        kafka=kafka,
+        test_clock=test_clock,
+        port_offset=port_offset,
     ).run()
 
 

@@ -40,8 +40,14 @@ class Supervisor:
         kafka: str | None,
         test_clock: bool = False,
         with_emulator: bool = True,
+        port_offset: int = 0,
     ) -> None:
         self.data_dir = data_dir
+        # Ports of everything this supervisor starts; an offset lets two systems
+        # (a user's and a test's) run side by side.
+        self.ports = {name: spec.port + port_offset for name, spec in SERVICES.items()}
+        self.emulator_port = EMULATOR_PORT + port_offset
+        self.broker_port = 9092 + port_offset
         self.logs = data_dir / "logs"
         self.postgres_url = postgres_url
         self.kafka = kafka
@@ -70,30 +76,30 @@ class Supervisor:
     def _start_all(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         for name in SERVICES:
-            _require_free_port(SERVICES[name].port, name)
+            _require_free_port(self.ports[name], name)
         if self.postgres_url is None:
             console.print("starting embedded PostgreSQL ...")
             self._pg = EmbeddedPostgres(self.data_dir / "pg")
             self.postgres_url = self._pg.start()
         if self.kafka is None:
             console.print("starting the embedded Kafka-protocol broker ...")
-            port = 9092 if _port_free(9092) else free_port()
+            port = self.broker_port if _port_free(self.broker_port) else free_port()
             self._broker = EmbeddedBroker(port, log_path=self.logs / "broker.log")
             self.kafka = self._broker.start()
         env = self._service_env()
         if self.with_emulator:
-            _require_free_port(EMULATOR_PORT, "the Salesforce emulator")
+            _require_free_port(self.emulator_port, "the Salesforce emulator")
             console.print("starting the Salesforce emulator ...")
             self._spawn(
                 "sf_emulator",
                 [
                     "sf-emulator",
                     "--port",
-                    str(EMULATOR_PORT),
+                    str(self.emulator_port),
                     "--state-dir",
                     str(self.data_dir / "sf"),
                     "--outbound-url",
-                    f"http://127.0.0.1:{SERVICES['crm_sync'].port}/v1/salesforce/outbound-message",
+                    f"http://127.0.0.1:{self.ports['crm_sync']}/v1/salesforce/outbound-message",
                     "--client-id",
                     env["SF_CLIENT_ID"],
                     "--client-secret",
@@ -101,12 +107,12 @@ class Supervisor:
                 ],
                 env,
             )
-            self._wait_http(f"https://127.0.0.1:{EMULATOR_PORT}/admin/health", "sf_emulator")
-        for name, spec in SERVICES.items():
-            console.print(f"starting {name} on :{spec.port} ...")
-            self._spawn(name, ["serve", name], env)
-        for name, spec in SERVICES.items():
-            self._wait_http(f"http://127.0.0.1:{spec.port}/readyz", name)
+            self._wait_http(f"https://127.0.0.1:{self.emulator_port}/admin/health", "sf_emulator")
+        for name, port in self.ports.items():
+            console.print(f"starting {name} on :{port} ...")
+            self._spawn(name, ["serve", name, "--port", str(port)], env)
+        for name, port in self.ports.items():
+            self._wait_http(f"http://127.0.0.1:{port}/readyz", name)
 
     def _dev_secrets(self) -> dict[str, str]:
         """Secrets for this local system, made once and kept (0600) under the data dir."""
@@ -134,7 +140,7 @@ class Supervisor:
         }
         env.setdefault("INGEST_HMAC_SECRET", dev["ingest_hmac_secret"])
         if self.with_emulator:
-            env.setdefault("SF_LOGIN_URL", f"https://127.0.0.1:{EMULATOR_PORT}")
+            env.setdefault("SF_LOGIN_URL", f"https://127.0.0.1:{self.emulator_port}")
             env.setdefault("SF_CA_PATH", str(self.data_dir / "sf" / "ca.pem"))
             env.setdefault("SF_CLIENT_ID", "crosssell-up")
             env.setdefault("SF_CLIENT_SECRET", dev["sf_client_secret"])
@@ -178,8 +184,10 @@ class Supervisor:
         )
         session = {
             "api_key": key,
-            "urls": {name: f"http://127.0.0.1:{spec.port}" for name, spec in SERVICES.items()},
-            "sf_emulator": f"https://127.0.0.1:{EMULATOR_PORT}" if self.with_emulator else None,
+            "urls": {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()},
+            "sf_emulator": f"https://127.0.0.1:{self.emulator_port}"
+            if self.with_emulator
+            else None,
             "sf_ca_path": str(self.data_dir / "sf" / "ca.pem"),
         }
         path = self.data_dir / "session.json"
@@ -190,11 +198,12 @@ class Supervisor:
     def _print_summary(self, key: str, ready_s: float) -> None:
         title = f"cross-sell engine ready in {ready_s:.1f}s"
         table = Table("component", "URL", "docs", title=title)
-        for name, spec in SERVICES.items():
-            base = f"http://127.0.0.1:{spec.port}"
+        for name, port in self.ports.items():
+            base = f"http://127.0.0.1:{port}"
             table.add_row(name, base, f"{base}/docs")
         if self.with_emulator:
-            table.add_row("Salesforce emulator", f"https://127.0.0.1:{EMULATOR_PORT}", "/admin")
+            base = f"https://127.0.0.1:{self.emulator_port}"
+            table.add_row("Salesforce emulator", base, f"{base}/admin/docs")
         table.add_row("PostgreSQL", _redact(str(self.postgres_url)), "")
         table.add_row("Kafka", str(self.kafka), "")
         out = Console(width=max(Console().width, 110))

@@ -22,7 +22,8 @@ import psutil
 
 from crosssell.services import SERVICES
 
-PORTS = [spec.port for spec in SERVICES.values()] + [8443]
+OFFSET = 100  # keep clear of a system the developer may be running on the default ports
+PORTS = [spec.port + OFFSET for spec in SERVICES.values()] + [8443 + OFFSET, 9092 + OFFSET]
 
 
 def _free(port: int) -> bool:
@@ -38,7 +39,8 @@ def _wait_ready(proc: subprocess.Popen[bytes], timeout_s: float = 120) -> float:
         assert proc.poll() is None, "crosssell up exited during start-up"
         try:
             if all(
-                httpx.get(f"http://127.0.0.1:{spec.port}/readyz", timeout=2).status_code == 200
+                httpx.get(f"http://127.0.0.1:{spec.port + OFFSET}/readyz", timeout=2).status_code
+                == 200
                 for spec in SERVICES.values()
             ):
                 return time.monotonic() - started
@@ -67,7 +69,16 @@ def test_up_demo_and_clean_stop(tmp_path: Path) -> None:
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
     }
     up = subprocess.Popen(
-        [sys.executable, "-m", "crosssell.cli", "up", "--data-dir", str(data_dir)],
+        [
+            sys.executable,
+            "-m",
+            "crosssell.cli",
+            "up",
+            "--data-dir",
+            str(data_dir),
+            "--port-offset",
+            str(OFFSET),
+        ],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
