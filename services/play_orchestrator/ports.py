@@ -8,7 +8,7 @@ per message.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal, Protocol
@@ -21,6 +21,7 @@ from services.play_orchestrator.domain import (
     SignalRef,
     TimerKind,
 )
+from shared.messages.signals import AccountSnapshot, AdjacentProductInfo, GateCheck
 
 
 class PlayNotFound(LookupError):
@@ -100,6 +101,7 @@ class AccountRecord:
     core_acv: float
     total_acv: float
     as_of: datetime  # when the snapshot was true (the message's occurred_at)
+    snapshot: AccountSnapshot | None = None  # stakeholders, health, owners (coaching)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,13 @@ class StoredSignal:
     status: str
     ref: SignalRef
     adjacent_problem: str = ""
+    # For coaching (see adapters/coaching.py): the named evidence facts, every gate
+    # with its result, the decision's flags, and the adjacent product's description
+    # (kept once per product id, the newest wins).
+    facts: Mapping[str, str] = field(default_factory=dict)
+    gates: tuple[GateCheck, ...] = ()
+    flags: tuple[str, ...] = ()
+    adjacent: AdjacentProductInfo | None = None
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,10 @@ def stored_signal(message: SignalMessage) -> StoredSignal:
         status=message.status,
         ref=signal_ref(message),
         adjacent_problem=message.adjacent_problem,
+        facts=dict(message.evidence_facts),
+        gates=message.gates_checked,
+        flags=message.flags,
+        adjacent=message.adjacent,
     )
 
 
@@ -129,6 +133,7 @@ def account_record(message: SignalMessage, as_of: datetime) -> AccountRecord:
         # book ARR: the account's ARR across products, else what we know of it
         total_acv=max(account.total_acv, account.core_acv, 0.0),
         as_of=as_of,
+        snapshot=account,
     )
 
 

@@ -6,11 +6,13 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import orjson
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.play_orchestrator.domain import Play, ReviewDue, SignalRef
 from services.play_orchestrator.ports import AccountFacts, AccountRecord, StoredSignal
+from shared.messages.signals import AdjacentProductInfo, GateCheck
 
 _FACTS_ENSURE = text(
     """
@@ -35,10 +37,11 @@ _FACTS_SAVE = text(
 )
 _ACCOUNTS_UPSERT = text(
     """
-    INSERT INTO accounts (account_id, name, core_acv, total_acv, first_seen_at, as_of)
-    SELECT r.account_id, r.name, r.core_acv, r.total_acv, r.first_seen_at, r.as_of
+    INSERT INTO accounts (account_id, name, core_acv, total_acv, first_seen_at, as_of, snapshot)
+    SELECT r.account_id, r.name, r.core_acv, r.total_acv, r.first_seen_at, r.as_of, r.snapshot
     FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(account_id text, name text,
-      core_acv float8, total_acv float8, first_seen_at timestamptz, as_of timestamptz)
+      core_acv float8, total_acv float8, first_seen_at timestamptz, as_of timestamptz,
+      snapshot jsonb)
     ON CONFLICT (account_id) DO UPDATE SET
       first_seen_at = LEAST(accounts.first_seen_at, EXCLUDED.first_seen_at),
       name = CASE WHEN EXCLUDED.as_of >= accounts.as_of AND EXCLUDED.name <> ''
@@ -47,23 +50,43 @@ _ACCOUNTS_UPSERT = text(
                       THEN EXCLUDED.core_acv ELSE accounts.core_acv END,
       total_acv = CASE WHEN EXCLUDED.as_of >= accounts.as_of
                        THEN EXCLUDED.total_acv ELSE accounts.total_acv END,
+      snapshot = CASE WHEN EXCLUDED.as_of >= accounts.as_of AND EXCLUDED.snapshot IS NOT NULL
+                      THEN EXCLUDED.snapshot ELSE accounts.snapshot END,
       as_of = GREATEST(accounts.as_of, EXCLUDED.as_of)
     """
 )
 _SIGNALS_UPSERT = text(
     """
-    INSERT INTO signals (signal_id, account_id, adjacent_product, status, ref, adjacent_problem)
-    SELECT r.signal_id, r.account_id, r.adjacent_product, r.status, r.ref, r.adjacent_problem
+    INSERT INTO signals (signal_id, account_id, adjacent_product, status, ref, adjacent_problem,
+      facts, gates, flags)
+    SELECT r.signal_id, r.account_id, r.adjacent_product, r.status, r.ref, r.adjacent_problem,
+      r.facts, r.gates, r.flags
     FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(signal_id text, account_id text,
-      adjacent_product text, status text, ref jsonb, adjacent_problem text)
+      adjacent_product text, status text, ref jsonb, adjacent_problem text, facts jsonb,
+      gates jsonb, flags text[])
     ON CONFLICT (signal_id) DO UPDATE SET status = EXCLUDED.status, ref = EXCLUDED.ref,
-      adjacent_problem = EXCLUDED.adjacent_problem, received_at = now()
+      adjacent_problem = EXCLUDED.adjacent_problem, facts = EXCLUDED.facts,
+      gates = EXCLUDED.gates, flags = EXCLUDED.flags, received_at = now()
+    """
+)
+_ADJACENT_UPSERT = text(
+    """
+    INSERT INTO adjacent_products (product_id, info, as_of)
+    SELECT r.product_id, r.info, r.as_of
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+      AS r(product_id text, info jsonb, as_of timestamptz)
+    ON CONFLICT (product_id) DO UPDATE SET info = EXCLUDED.info, as_of = EXCLUDED.as_of,
+      updated_at = now()
+    WHERE EXCLUDED.as_of >= adjacent_products.as_of
     """
 )
 _SIGNALS_GET = text(
     """
-    SELECT signal_id, account_id, adjacent_product, status, ref::text AS ref, adjacent_problem
-    FROM signals WHERE signal_id = ANY(CAST(:ids AS text[]))
+    SELECT s.signal_id, s.account_id, s.adjacent_product, s.status, s.ref::text AS ref,
+      s.adjacent_problem, s.facts::text AS facts, s.gates::text AS gates, s.flags,
+      a.info::text AS adjacent
+    FROM signals s LEFT JOIN adjacent_products a ON a.product_id = s.adjacent_product
+    WHERE s.signal_id = ANY(CAST(:ids AS text[]))
     """
 )
 _REVIEWS_ADD = text(
@@ -82,6 +105,10 @@ _REVIEWS_ADD = text(
 
 def _json(rows: list[dict[str, Any]]) -> str:
     return orjson.dumps(rows).decode()
+
+
+def _fragment(model: BaseModel | None) -> orjson.Fragment | None:
+    return None if model is None else orjson.Fragment(model.model_dump_json())
 
 
 class SqlAccountFacts:
@@ -133,6 +160,7 @@ class SqlAccountBook:
                     "core_acv": a.core_acv,
                     "total_acv": a.total_acv,
                     "as_of": a.as_of,
+                    "snapshot": _fragment(a.snapshot),
                 }
             merged[a.account_id] = {**row, "first_seen_at": first}
         if merged:
@@ -140,6 +168,9 @@ class SqlAccountBook:
 
 
 class SqlSignalLog:
+    """The signals seen; the adjacent product description a signal carries is kept
+    once per product id in ``adjacent_products`` (the newest wins)."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
@@ -152,11 +183,24 @@ class SqlSignalLog:
                 "status": s.status,
                 "ref": orjson.Fragment(s.ref.model_dump_json()),
                 "adjacent_problem": s.adjacent_problem,
+                "facts": dict(s.facts),
+                "gates": [g.model_dump(mode="json") for g in s.gates],
+                "flags": list(s.flags),
             }
             for s in signals
         }
         if rows:
             await self._session.execute(_SIGNALS_UPSERT, {"rows": _json(list(rows.values()))})
+        adjacent: dict[str, dict[str, Any]] = {}
+        for s in sorted(signals, key=lambda s: s.ref.occurred_at):
+            if s.adjacent is not None:  # one row per product: the newest description
+                adjacent[s.adjacent_product] = {
+                    "product_id": s.adjacent_product,
+                    "info": _fragment(s.adjacent),
+                    "as_of": s.ref.occurred_at,
+                }
+        if adjacent:
+            await self._session.execute(_ADJACENT_UPSERT, {"rows": _json(list(adjacent.values()))})
 
     async def get_many(self, signal_ids: Collection[str]) -> dict[str, StoredSignal]:
         if not signal_ids:
@@ -170,6 +214,12 @@ class SqlSignalLog:
                 status=row.status,
                 ref=SignalRef.model_validate_json(row.ref),
                 adjacent_problem=row.adjacent_problem,
+                facts=orjson.loads(row.facts),
+                gates=tuple(GateCheck.model_validate(g) for g in orjson.loads(row.gates)),
+                flags=tuple(row.flags),
+                adjacent=(
+                    AdjacentProductInfo.model_validate_json(row.adjacent) if row.adjacent else None
+                ),
             )
             for row in result
         }

@@ -25,6 +25,7 @@ from .signals import SignalType
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$")]
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Sentence = Annotated[str, StringConstraints(strip_whitespace=True, max_length=600)]
 
 
 class CatalogError(ValueError):
@@ -126,6 +127,16 @@ class AdjacentProduct(_Strict):
     competitors: list[Phrase] = Field(default_factory=list)
     ceiling_metrics: list[MetricRef] = Field(default_factory=list)
     seat_milestones: list[Milestone] = Field(default_factory=list)
+    # Coaching copy (hypothesis, talk track, value map); all optional, so older
+    # catalogs still load and consumers fall back to their own wording.
+    solves: Sentence = ""  # how it removes the pain, in the customer's terms
+    workflow: Sentence = ""  # the adjacent workflow, e.g. "quarterly access reviews"
+    problem_area: Sentence = ""  # e.g. "access control and audit readiness"
+    integration_points: list[Sentence] = Field(default_factory=list)
+    typical_outcome: Sentence = ""
+    typical_timeline: Sentence = ""
+    buyer_personas: list[Phrase] = Field(default_factory=list)  # job titles holding budget
+    user_personas: list[Phrase] = Field(default_factory=list)  # job titles using it daily
 
     _topics: frozenset[str] = PrivateAttr(default=frozenset())
     _phrases: tuple[str, ...] = PrivateAttr(default=())
