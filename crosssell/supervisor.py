@@ -41,6 +41,7 @@ class Supervisor:
         test_clock: bool = False,
         with_emulator: bool = True,
         port_offset: int = 0,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         # Ports of everything this supervisor starts; an offset lets two systems
@@ -55,9 +56,12 @@ class Supervisor:
         self.with_emulator = with_emulator
         self._pg: EmbeddedPostgres | None = None
         self._broker: EmbeddedBroker | None = None
+        self.extra_env = dict(extra_env or {})  # on top of the services' environment
         self._children: dict[str, subprocess.Popen[bytes]] = {}
+        self._commands: dict[str, tuple[list[str], dict[str, str]]] = {}
         self._log_files: list[IO[bytes]] = []
         self._stop = False
+        self.ready_s: float | None = None
 
     # -- start ---------------------------------------------------------------
     def run(self) -> None:
@@ -72,6 +76,69 @@ class Supervisor:
             self._wait()
         finally:
             self.shutdown()
+
+    # -- non-blocking use (the fault suite, ``crosssell chaos``) -------------------
+    def start(self) -> str:
+        """Start everything, write ``session.json`` and return its admin API key.
+
+        Unlike ``run`` it installs no signal handlers and returns at once; call
+        ``stop`` when done (a failed start stops what it had started).
+        """
+        started = time.monotonic()
+        try:
+            self._start_all()
+        except BaseException:
+            self.stop()
+            raise
+        self.ready_s = time.monotonic() - started
+        return self._create_key()
+
+    def stop(self) -> None:
+        """``shutdown`` that leaves the caller's SIGINT/SIGTERM handlers as they were."""
+        handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self.shutdown()
+        finally:
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
+
+    @property
+    def postgres(self) -> EmbeddedPostgres | None:
+        """The embedded PostgreSQL (None with ``--with-postgres``)."""
+        return self._pg
+
+    @property
+    def broker(self) -> EmbeddedBroker | None:
+        """The embedded broker (None with ``--kafka``)."""
+        return self._broker
+
+    def pid(self, name: str) -> int:
+        return self._children[name].pid
+
+    def kill_service(self, name: str, sig: int = signal.SIGKILL, timeout_s: float = 35.0) -> int:
+        """Send ``sig`` to a child (a service or ``sf_emulator``) and wait for it to exit;
+        return its exit status (negative: the signal that ended it)."""
+        child = self._children[name]
+        if child.poll() is None:
+            child.send_signal(sig)
+        return child.wait(timeout_s)
+
+    def restart_service(self, name: str, *, wait: bool = True) -> None:
+        """Start a child again with the same command and environment (it must have
+        exited: see ``kill_service``); with ``wait``, until it answers ready."""
+        child = self._children.get(name)
+        if child is not None and child.poll() is None:
+            raise RuntimeError(f"{name} is still running (pid {child.pid}); kill it first")
+        args, env = self._commands[name]
+        self._spawn(name, args, env)
+        if wait:
+            self.wait_ready(name)
+
+    def wait_ready(self, name: str, timeout_s: float = 90.0) -> None:
+        if name == "sf_emulator":
+            self._wait_http(f"https://127.0.0.1:{self.emulator_port}/admin/health", name, timeout_s)
+        else:
+            self._wait_http(f"http://127.0.0.1:{self.ports[name]}/readyz", name, timeout_s)
 
     def _start_all(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -147,11 +214,21 @@ class Supervisor:
             env.setdefault("SF_WEBHOOK_SECRET", dev["sf_webhook_secret"])
         if self.test_clock:
             env["CROSSSELL_TEST_CLOCK"] = "1"
+        # The ops console on play_orchestrator calls the other services from the browser.
+        console = self.ports["play_orchestrator"]
+        env.setdefault(
+            "CROSSSELL_CONSOLE_ORIGINS", f"http://127.0.0.1:{console},http://localhost:{console}"
+        )
+        env.setdefault(
+            "CONSOLE_SIGNAL_INGEST_URL", f"http://127.0.0.1:{self.ports['signal_ingest']}"
+        )
+        env.setdefault("CONSOLE_CRM_SYNC_URL", f"http://127.0.0.1:{self.ports['crm_sync']}")
         return env
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed at shutdown
         self._log_files.append(log)
+        self._commands[name] = (args, env)
         self._children[name] = subprocess.Popen(
             [sys.executable, "-m", "crosssell.cli", *args],
             env=env,

@@ -44,9 +44,19 @@ class ServiceSettings(BaseSettings):
     kafka_replication_factor: int = Field(default=1, ge=1, le=7)
     consumer_max_records: int = Field(default=2000, ge=1, le=50_000)
     consumer_max_attempts: int = Field(default=5, ge=1, le=50)
+    # How long the broker may hold a fetch that has nothing to return. The
+    # embedded broker holds it for the whole wait even when a message arrives
+    # meanwhile, so this bounds each Kafka hop's latency (500 ms, aiokafka's
+    # default, made the three hops of POST -> Opportunity cost ~0.4-0.8 s).
+    consumer_fetch_max_wait_ms: int = Field(default=20, ge=1, le=5000)
     outbox_batch_size: int = Field(default=1000, ge=1, le=10_000)
     outbox_retention_s: int = Field(default=3600, ge=0)
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    console_origins: str = Field(
+        default="http://127.0.0.1:8002,http://localhost:8002",
+        alias="CROSSSELL_CONSOLE_ORIGINS",
+        description="origins (comma-separated) whose pages may call this API: the ops console",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -8,11 +8,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.clock import TestClock
+from shared.guards import RequestGuards
 from shared.runtime import ServiceRuntime
 
 
@@ -26,6 +31,36 @@ RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 class ClockBody(BaseModel):
     now: datetime
+
+
+class ConsoleCors:
+    """CORS for the ops console, a page on play_orchestrator's origin that calls
+    every service with ``Authorization: Bearer``. The allowed origins are the
+    service settings' ``CROSSSELL_CONSOLE_ORIGINS``, read from the runtime the
+    lifespan builds, so the middleware is made on the first HTTP request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._cors: CORSMiddleware | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._cors is None:
+            runtime = getattr(scope["app"].state, "runtime", None)
+            if runtime is None:  # not started yet: nothing to allow
+                await self.app(scope, receive, send)
+                return
+            raw = str(getattr(runtime.settings, "console_origins", ""))
+            self._cors = CORSMiddleware(
+                self.app,
+                allow_origins=[o.strip().rstrip("/") for o in raw.split(",") if o.strip()],
+                allow_methods=["GET", "POST", "PUT"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+        await self._cors(scope, receive, send)
 
 
 def _ops_router(test_clock: bool) -> APIRouter:
@@ -67,6 +102,16 @@ def _ops_router(test_clock: bool) -> APIRouter:
     return router
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own answer, except that a JSON body that is not UTF-8 gets the 422
+    of any other malformed JSON body (FastAPI says 400 there, documented nowhere)."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeError):
+        error = {"type": "json_invalid", "loc": ["body"], "msg": "JSON body is not UTF-8"}
+        return JSONResponse({"detail": [error]}, status_code=422)
+    return await http_exception_handler(request, exc)
+
+
 def create_service_app(
     runtime_factory: Callable[[], ServiceRuntime],
     *,
@@ -75,8 +120,14 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     test_clock: bool = False,
     exception_handlers: dict[Any, Any] | None = None,
+    max_body_bytes: int = 1024 * 1024,
+    own_body_limit_paths: Sequence[str] = (),
 ) -> FastAPI:
-    """Build the app; the runtime (engine, clients) is created inside the lifespan."""
+    """Build the app; the runtime (engine, clients) is created inside the lifespan.
+
+    Bodies over ``max_body_bytes`` get 413 and NUL characters in the URL 422
+    (``shared.guards``), except that ``own_body_limit_paths`` limit their bodies
+    themselves."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -94,8 +145,12 @@ def create_service_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
-        exception_handlers=exception_handlers or {},
+        exception_handlers={StarletteHTTPException: _http_error, **(exception_handlers or {})},
     )
+    app.add_middleware(
+        RequestGuards, max_body_bytes=max_body_bytes, own_limit_paths=own_body_limit_paths
+    )
+    app.add_middleware(ConsoleCors)
     app.include_router(_ops_router(test_clock))
     for router in routers:
         app.include_router(router)

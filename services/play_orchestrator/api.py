@@ -48,10 +48,17 @@ from shared.web import RuntimeDep
 router = APIRouter(prefix="/v1", tags=["plays"])
 Limit = Annotated[int, Query(ge=1, le=200, description="page size (at most 200)")]
 CursorParam = Annotated[str | None, Query(description="next_cursor of the previous page")]
+PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "cursor is not a next_cursor this API issued"},
+}
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such play"},
     409: {"description": "the play's current state does not accept this command"},
     422: {"description": "brief incomplete (each missing item named) or invalid command"},
+}
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    413: {"description": "body over the size limit (1 MiB)"},
 }
 
 
@@ -118,7 +125,7 @@ async def _run(runtime: ServiceRuntime, play_id: str, command: Command) -> PlayD
 # ---- reads ------------------------------------------------------------------------
 
 
-@router.get("/plays", response_model=PlayPage)
+@router.get("/plays", response_model=PlayPage, responses=PAGE_ERRORS)
 async def list_plays(
     runtime: RuntimeDep,
     _: ReadScope,
@@ -150,7 +157,7 @@ async def get_play(play_id: str, runtime: RuntimeDep, _: ReadScope) -> PlayDetai
     return PlayDetail.of(stored, runtime.clock.now())
 
 
-@router.get("/reviews", response_model=ReviewPage)
+@router.get("/reviews", response_model=ReviewPage, responses=PAGE_ERRORS)
 async def list_reviews(
     runtime: RuntimeDep,
     _: ReadScope,
@@ -179,7 +186,10 @@ async def get_pipeline_metrics(
     ``adapters/metrics_sql.py`` for every definition (eligible accounts: the
     accounts the engine has seen a signal decision about by ``until``)."""
     end: datetime = until or runtime.clock.now()
-    start: datetime = since or end - timedelta(days=90)
+    try:
+        start: datetime = since or end - timedelta(days=90)
+    except OverflowError as exc:  # until in year 1
+        raise HTTPException(422, "until is too early") from exc
     if start >= end:
         raise HTTPException(422, "since must be before until")
     return rounded_metrics(await pipeline_metrics(runtime.sessions, start, end))
@@ -188,7 +198,7 @@ async def get_pipeline_metrics(
 # ---- changes ------------------------------------------------------------------------
 
 
-@router.put("/plays/{play_id}/brief", response_model=PlayDetail, responses=ERRORS)
+@router.put("/plays/{play_id}/brief", response_model=PlayDetail, responses=BODY_ERRORS)
 async def submit_brief(
     play_id: str, body: Brief, runtime: RuntimeDep, who: WriteScope
 ) -> PlayDetail:
@@ -196,7 +206,7 @@ async def submit_brief(
     return await _run(runtime, play_id, _build(SubmitBrief, actor=who.key_id, brief=body))
 
 
-@router.post("/plays/{play_id}/meeting", response_model=PlayDetail, responses=ERRORS)
+@router.post("/plays/{play_id}/meeting", response_model=PlayDetail, responses=BODY_ERRORS)
 async def book_meeting(
     play_id: str, body: MeetingBody, runtime: RuntimeDep, who: WriteScope
 ) -> PlayDetail:
@@ -205,7 +215,7 @@ async def book_meeting(
     return await _run(runtime, play_id, _build(BookMeeting, actor=who.key_id, **fields))
 
 
-@router.post("/plays/{play_id}/discovery", response_model=PlayDetail, responses=ERRORS)
+@router.post("/plays/{play_id}/discovery", response_model=PlayDetail, responses=BODY_ERRORS)
 async def record_discovery(
     play_id: str, body: DiscoveryBody, runtime: RuntimeDep, who: WriteScope
 ) -> PlayDetail:
@@ -221,7 +231,7 @@ async def record_discovery(
     return await _run(runtime, play_id, command)
 
 
-@router.post("/plays/{play_id}/sponsor", response_model=PlayDetail, responses=ERRORS)
+@router.post("/plays/{play_id}/sponsor", response_model=PlayDetail, responses=BODY_ERRORS)
 async def engage_sponsor(
     play_id: str, body: SponsorBody, runtime: RuntimeDep, who: WriteScope
 ) -> PlayDetail:
@@ -229,7 +239,7 @@ async def engage_sponsor(
     return await _run(runtime, play_id, command)
 
 
-@router.post("/plays/{play_id}/exception", response_model=PlayDetail, responses=ERRORS)
+@router.post("/plays/{play_id}/exception", response_model=PlayDetail, responses=BODY_ERRORS)
 async def grant_exception(
     play_id: str, body: ExceptionBody, runtime: RuntimeDep, who: WriteScope
 ) -> PlayDetail:
@@ -239,7 +249,7 @@ async def grant_exception(
     return await _run(runtime, play_id, command)
 
 
-@router.post("/plays/{play_id}/close", response_model=PlayDetail, responses=ERRORS)
+@router.post("/plays/{play_id}/close", response_model=PlayDetail, responses=BODY_ERRORS)
 async def close_play(
     play_id: str, body: CloseBody, runtime: RuntimeDep, who: WriteScope
 ) -> PlayDetail:

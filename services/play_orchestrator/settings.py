@@ -17,3 +17,9 @@ class PlayOrchestratorSettings(ServiceSettings):
     expected_amount_ratio: float = Field(default=0.42, gt=0, le=5, alias="EXPECTED_AMOUNT_RATIO")
     sweep_interval_s: float = Field(default=1.0, gt=0, le=60, alias="SWEEP_INTERVAL_S")
     sweep_batch: int = Field(default=500, ge=1, le=10_000, alias="SWEEP_BATCH")
+    # The ops console (/console) calls the other services from the browser.
+    console_signal_ingest_url: str = Field(
+        default="http://127.0.0.1:8001", alias="CONSOLE_SIGNAL_INGEST_URL"
+    )
+    console_crm_sync_url: str = Field(default="http://127.0.0.1:8003", alias="CONSOLE_CRM_SYNC_URL")
+    console_poll_s: float = Field(default=5.0, ge=0.5, le=300, alias="CONSOLE_POLL_S")
