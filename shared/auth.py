@@ -13,7 +13,6 @@ import hmac
 import json
 import os
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,21 +39,20 @@ def _digest(key: str) -> str:
 class ApiKeyStore:
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._mtime: float | None = None
-        self._checked = 0.0
+        self._version: tuple[int, int, int] | None = None
         self._by_digest: dict[str, Principal] = {}
 
-    def _reload_if_changed(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._checked < 1.0 and self._mtime is not None:
-            return
-        self._checked = now
+    def _reload_if_changed(self) -> None:
+        # One stat per request (about a microsecond): a revoked key is refused on
+        # the very next request, not a moment later. The file is replaced whole
+        # (``_write``), so (mtime, size, inode) changes with every edit.
         try:
-            mtime = self._path.stat().st_mtime
+            stat = self._path.stat()
         except FileNotFoundError:
-            self._by_digest, self._mtime = {}, None
+            self._by_digest, self._version = {}, None
             return
-        if mtime == self._mtime:
+        version = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        if version == self._version:
             return
         data = json.loads(self._path.read_text() or "{}")
         self._by_digest = {
@@ -62,17 +60,11 @@ class ApiKeyStore:
             for entry in data.get("keys", [])
             if not entry.get("revoked")
         }
-        self._mtime = mtime
+        self._version = version
 
     def authenticate(self, key: str) -> Principal | None:
         self._reload_if_changed()
-        digest = _digest(key)
-        principal = self._lookup(digest)
-        if principal is None:
-            # A key created a moment ago: look at the file now, not in a second.
-            self._reload_if_changed(force=True)
-            principal = self._lookup(digest)
-        return principal
+        return self._lookup(_digest(key))
 
     def _lookup(self, digest: str) -> Principal | None:
         for known, principal in self._by_digest.items():

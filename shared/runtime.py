@@ -58,7 +58,9 @@ class ServiceRuntime:
             settings.database_url, self.schema, pool_size=settings.db_pool_size
         )
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
-        self.producer: AIOKafkaProducer = build_producer(settings.kafka_bootstrap_servers)
+        self.producer: AIOKafkaProducer = build_producer(
+            settings.kafka_bootstrap_servers, linger_ms=settings.kafka_linger_ms
+        )
         self.producer_started = False
         self.relay: OutboxRelay | None = None
         self.consumers: list[BatchConsumer] = []
@@ -84,6 +86,7 @@ class ServiceRuntime:
                 group_id=f"{self.settings.topic_prefix}{name}",
                 max_records=self.settings.consumer_max_records,
                 max_attempts=self.settings.consumer_max_attempts,
+                fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
                 **kw,
             )
         )

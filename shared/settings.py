@@ -49,6 +49,10 @@ class ServiceSettings(BaseSettings):
     # meanwhile, so this bounds each Kafka hop's latency (500 ms, aiokafka's
     # default, made the three hops of POST -> Opportunity cost ~0.4-0.8 s).
     consumer_fetch_max_wait_ms: int = Field(default=20, ge=1, le=5000)
+    # How long the producer waits for more messages before sending a batch.
+    # Every sender here (outbox relays, the ingest edge) sends its whole batch
+    # before yielding, so a linger adds latency (5 ms per hop) and no batching.
+    kafka_linger_ms: int = Field(default=0, ge=0, le=1000)
     outbox_batch_size: int = Field(default=1000, ge=1, le=10_000)
     outbox_retention_s: int = Field(default=3600, ge=0)
     db_pool_size: int = Field(default=10, ge=1, le=200)

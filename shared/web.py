@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -112,6 +113,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
+# PostgreSQL refuses a NUL character in text (22021) and in JSONB (22P05): input
+# carrying one is the client's to fix (422), and nothing was written.
+_UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
+async def _db_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DBAPIError)
+    if getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
+        error = {"type": "string_nul", "loc": ["body"], "msg": "NUL characters are not allowed"}
+        return JSONResponse({"detail": [error]}, status_code=422)
+    raise exc  # any other database error stays a 500
+
+
 def create_service_app(
     runtime_factory: Callable[[], ServiceRuntime],
     *,
@@ -145,7 +159,11 @@ def create_service_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
-        exception_handlers={StarletteHTTPException: _http_error, **(exception_handlers or {})},
+        exception_handlers={
+            StarletteHTTPException: _http_error,
+            DBAPIError: _db_error,
+            **(exception_handlers or {}),
+        },
     )
     app.add_middleware(
         RequestGuards, max_body_bytes=max_body_bytes, own_limit_paths=own_body_limit_paths

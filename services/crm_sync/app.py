@@ -25,4 +25,6 @@ def create_app(
         ),
         routers=[router],
         test_clock=settings.test_clock,
+        # These read their bodies themselves, with their own limits and answers.
+        own_body_limit_paths=("/v1/salesforce/outbound-message", "/v1/salesforce/webhook"),
     )

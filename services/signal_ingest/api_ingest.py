@@ -17,6 +17,7 @@ from services.signal_ingest.ingest import auth
 from services.signal_ingest.ingest.body import decode_json, read_limited
 from services.signal_ingest.ingest.publisher import BrokerUnavailable, accept
 from services.signal_ingest.settings import SignalIngestSettings
+from shared.kafka.errors import is_infrastructure
 from shared.logs import get_logger
 from shared.messages.inbound import (
     EVENT_TYPES,
@@ -76,6 +77,17 @@ async def _publish(
         log.warning("ingest_broker_unavailable", error=str(exc)[:200], events=len(events))
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "broker unavailable; nothing accepted, retry"
+        ) from exc
+    except Exception as exc:
+        # The database away (restarting, failing over): the ids were not recorded,
+        # so this is the broker case again - a retryable 503, not a 500. Events
+        # the broker already took are republished on the retry and the consumers'
+        # inboxes drop the copies.
+        if not is_infrastructure(exc):
+            raise
+        log.warning("ingest_database_unavailable", error=str(exc)[:200], events=len(events))
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "database unavailable; nothing recorded, retry"
         ) from exc
     result = IngestResult(accepted=accepted, duplicates=duplicates, rejected=rejected)
     return JSONResponse(result.model_dump(), status_code=202)

@@ -33,6 +33,8 @@ def create_app(settings: SignalIngestSettings | None = None) -> FastAPI:
         ),
         routers=[ingest_router, signals_router],
         test_clock=settings.test_clock,
+        # These read their bodies themselves, with their own limits and answers.
+        own_body_limit_paths=("/v1/events", "/v1/ingest/churnzero", "/v1/ingest/gainsight"),
     )
     app.state.catalogs = catalogs
     app.state.mappings = VendorMappings(

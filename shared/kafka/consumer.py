@@ -91,6 +91,7 @@ class BatchConsumer:
         max_records: int = 2000,
         max_attempts: int = 5,
         poll_timeout_ms: int = 200,
+        fetch_max_wait_ms: int = 20,
         backoff_base_s: float = 0.2,
         backoff_cap_s: float = 5.0,
         after_db_commit: BatchHook | None = None,
@@ -106,6 +107,7 @@ class BatchConsumer:
         self._max_records = max_records
         self._max_attempts = max_attempts
         self._poll_timeout_ms = poll_timeout_ms
+        self._fetch_max_wait_ms = fetch_max_wait_ms
         self._backoff_base = backoff_base_s
         self._backoff_cap = backoff_cap_s
         self._after_db_commit = after_db_commit
@@ -153,6 +155,7 @@ class BatchConsumer:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_poll_records=self._max_records,
+                fetch_max_wait_ms=self._fetch_max_wait_ms,
                 fetch_max_bytes=16 * 1024 * 1024,
                 max_partition_fetch_bytes=4 * 1024 * 1024,
             )

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -49,13 +50,26 @@ def _not_bool(value: object) -> object:
     return value
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-EventId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-AccountId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text or JSONB: refuse it here, naming the field,
+    # rather than fail later where the event is recorded or consumed.
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul]
+Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
+EventId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+]
+AccountId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), NoNul
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), NoNul]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000), NoNul]
 Quantity = Annotated[float, BeforeValidator(_not_bool), Field(ge=0, allow_inf_nan=False)]
 Capacity = Annotated[float, BeforeValidator(_not_bool), Field(gt=0, allow_inf_nan=False)]
 

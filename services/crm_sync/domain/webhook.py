@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -43,8 +44,20 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_NOTIFICATIONS = 100
 
 
-NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]
-Scalar = str | int | float | bool | None
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text or JSONB (the notification is recorded).
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
+NoNulText = Annotated[str, AfterValidator(_no_nul)]
+NonEmpty = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=255, strip_whitespace=True),
+    AfterValidator(_no_nul),
+]
+Scalar = NoNulText | int | float | bool | None
 
 
 class WebhookParseError(ValueError):
@@ -59,7 +72,7 @@ class WebhookNotification(BaseModel):
     notification_id: NonEmpty
     organization_id: NonEmpty
     sobject: Literal["Opportunity"]
-    record: dict[str, Scalar]
+    record: dict[NoNulText, Scalar]
     changed_at: AwareDatetime
     changed_by_id: NonEmpty | None = None
 

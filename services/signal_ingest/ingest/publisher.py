@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import murmur2
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -76,11 +78,47 @@ async def accept(
 async def _publish(
     producer: AIOKafkaProducer, events: Sequence[CanonicalEvent], topic_of: dict[str, str]
 ) -> None:
+    """One ``BatchBuilder`` per (topic, partition), sent with ``send_batch``.
+
+    ``producer.send`` per event cost ~40% of the request's CPU (py-spy: a
+    future per message resolved on the ack, the partitioner re-listing the
+    topic's partitions per call, murmur2 per message). The partition is the
+    default partitioner's (murmur2 of the key over the sorted partitions), so
+    per-account order and placement are what ``send`` would give.
+    """
+    partitions: dict[str, list[int]] = {}
+    builders: dict[tuple[str, int], Any] = {}
     futures = []
     for event in events:
-        futures.append(
-            await producer.send(
-                topic_of[event.type], value=envelope_bytes(event), key=event.account_id.encode()
-            )
-        )
+        topic = topic_of[event.type]
+        known = partitions.get(topic)
+        if known is None:
+            known = partitions[topic] = sorted(await producer.partitions_for(topic))
+        key = event.account_id.encode()
+        partition = known[_hash(key) % len(known)]
+        value = envelope_bytes(event)
+        builder = builders.get((topic, partition))
+        if builder is None:
+            builder = builders[(topic, partition)] = producer.create_batch()
+        if builder.append(key=key, value=value, timestamp=None) is None:  # full: send it
+            futures.append(await producer.send_batch(builder, topic, partition=partition))
+            builder = builders[(topic, partition)] = producer.create_batch()
+            if builder.append(key=key, value=value, timestamp=None) is None:
+                raise ValueError(f"event {event.id} is larger than a producer batch")
+    for (topic, partition), builder in builders.items():
+        if builder.record_count():
+            futures.append(await producer.send_batch(builder, topic, partition=partition))
     await asyncio.gather(*futures)
+
+
+_hashes: dict[bytes, int] = {}
+
+
+def _hash(key: bytes) -> int:
+    """The default partitioner's positive murmur2 of a key (memoised: accounts repeat)."""
+    found = _hashes.get(key)
+    if found is None:
+        if len(_hashes) >= 200_000:
+            _hashes.clear()
+        found = _hashes[key] = murmur2(key) & 0x7FFFFFFF
+    return found

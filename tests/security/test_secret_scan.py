@@ -1,0 +1,214 @@
+"""A full run leaves no secret in the logs (SPEC section 8: "never logged").
+
+``crosssell up --port-offset 400`` in a temporary directory, ``crosssell demo
+--accounts 30``, then failing authentication attempts that carry the real secrets
+in the places a careless log line would pick them up (a wrong bearer key that
+contains the real one, the secret as a signature, as a vendor token, as a query
+parameter, a wrong client secret at the Salesforce token endpoint); then SIGTERM,
+and every file under ``<data-dir>/logs/`` is scanned for the API key, the ingest
+HMAC secret, the Salesforce client secret, the webhook secret and any
+``Bearer <token>`` value."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from crosssell.services import SERVICES
+from tests.security.support import count
+
+OFFSET = 400
+PORTS = [spec.port + OFFSET for spec in SERVICES.values()] + [8443 + OFFSET, 9092 + OFFSET]
+BEARER = re.compile(rb"Bearer\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+API_KEY = re.compile(rb"csk_[0-9a-f]{8}_[A-Za-z0-9_-]{20,}")
+
+
+def _free(port: int) -> bool:
+    return not any(
+        c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
+        for c in psutil.net_connections("tcp")
+    )
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], timeout_s: float = 150) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "crosssell up exited during start-up"
+        try:
+            if all(
+                httpx.get(f"http://127.0.0.1:{s.port + OFFSET}/readyz", timeout=2).status_code
+                == 200
+                for s in SERVICES.values()
+            ):
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("services not ready in time")
+
+
+def _attempts(session: dict[str, str], secrets: dict[str, str]) -> int:
+    """Failing authentication attempts that carry the real secrets; returns how many."""
+    key = session["api_key"]
+    urls = session["urls"]
+    ingest, plays, crm = urls["signal_ingest"], urls["play_orchestrator"], urls["crm_sync"]
+    hmac_secret = secrets["ingest_hmac_secret"]
+    webhook_secret = secrets["sf_webhook_secret"]
+    now = int(time.time())
+    body = b'{"events": []}'
+    tries: list[tuple[str, str, dict[str, str], bytes | None]] = [
+        ("GET", f"{plays}/v1/plays", {"Authorization": f"Bearer {key}x"}, None),
+        ("GET", f"{plays}/v1/plays?api_key={key}", {}, None),
+        ("GET", f"{ingest}/v1/signals", {"Authorization": f"Basic {key}"}, None),
+        ("GET", f"{crm}/v1/sync/status", {"Authorization": f"Bearer {hmac_secret}"}, None),
+        (
+            "POST",
+            f"{ingest}/v1/events",
+            {"X-Crosssell-Source": "product", "X-Crosssell-Signature": f"t={now},v1={hmac_secret}"},
+            body,
+        ),
+        (
+            "POST",
+            f"{ingest}/v1/events",
+            {"X-Crosssell-Source": hmac_secret, "X-Crosssell-Signature": hmac_secret},
+            body,
+        ),
+        ("POST", f"{ingest}/v1/ingest/gainsight", {"sharedSecret": hmac_secret + "x"}, body),
+        (
+            "POST",
+            f"{ingest}/v1/ingest/churnzero",
+            {},
+            json.dumps([{"action": "trackEvent", "appKey": hmac_secret}]).encode(),
+        ),
+        (
+            "POST",
+            f"{crm}/v1/salesforce/webhook",
+            {"X-Crosssell-Signature": f"t={now},v1={webhook_secret}"},
+            b"[]",
+        ),
+        (
+            "POST",
+            f"{crm}/v1/salesforce/outbound-message?token={webhook_secret}",
+            {},
+            b"<not-xml",
+        ),
+    ]
+    with httpx.Client(timeout=10) as http:
+        for method, url, headers, content in tries:
+            response = http.request(method, url, headers=headers, content=content)
+            assert response.status_code in (400, 401, 403, 422), (url, response.status_code)
+        if session.get("sf_emulator"):
+            ca = ssl.create_default_context(cafile=session["sf_ca_path"])
+            token_url = f"{session['sf_emulator']}/services/oauth2/token"
+            for client_secret in (secrets["sf_client_secret"] + "x", key):
+                response = httpx.post(
+                    token_url,
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": "crosssell-up",
+                        "client_secret": client_secret,
+                    },
+                    verify=ca,
+                    timeout=10,
+                )
+                assert response.status_code in (400, 401), response.text
+                tries.append(("POST", token_url, {}, None))
+    return len(tries)
+
+
+def _scan(logs: Path, needles: dict[str, bytes]) -> tuple[int, int, list[str]]:
+    files = sorted(p for p in logs.rglob("*") if p.is_file())
+    size, leaks = 0, []
+    for path in files:
+        data = path.read_bytes()
+        size += len(data)
+        for name, needle in needles.items():
+            if needle and needle in data:
+                leaks.append(f"{name} in {path.name}")
+        for pattern, name in ((BEARER, "Bearer token"), (API_KEY, "API key shape")):
+            for match in pattern.finditer(data):
+                leaks.append(f"{name} in {path.name}: {match.group()[:24]!r}...")
+    return len(files), size, leaks
+
+
+@pytest.mark.timeout(600)
+def test_a_full_run_logs_no_secret(tmp_path: Path) -> None:
+    busy = [p for p in PORTS if not _free(p)]
+    if busy:
+        pytest.fail(f"ports {busy} are taken: stop whatever holds them first")
+    data_dir = tmp_path / ".crosssell"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "INGEST_HMAC_SECRET")
+    }
+    env["CROSSSELL_LOG_LEVEL"] = "DEBUG"  # the most a log could say
+    cli = [sys.executable, "-m", "crosssell.cli"]
+    up = subprocess.Popen(
+        [*cli, "up", "--data-dir", str(data_dir), "--port-offset", str(OFFSET)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_ready(up)
+        deadline = time.monotonic() + 30
+        while not (data_dir / "session.json").exists():
+            assert time.monotonic() < deadline and up.poll() is None
+            time.sleep(0.1)
+        session = json.loads((data_dir / "session.json").read_text())
+        secrets = json.loads((data_dir / "dev-secrets.json").read_text())
+        demo = subprocess.run(
+            [*cli, "demo", "--session", str(data_dir / "session.json"), "--accounts", "30"],
+            cwd=tmp_path,
+            env={**env, "INGEST_HMAC_SECRET": secrets["ingest_hmac_secret"]},
+            capture_output=True,
+            text=True,
+            timeout=400,
+        )
+        assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+        attempts = _attempts(session, secrets)
+    finally:
+        up.send_signal(signal.SIGTERM)
+        try:
+            up.wait(90)
+        except subprocess.TimeoutExpired:
+            up.kill()
+            raise
+    supervisor_output = up.stdout.read() if up.stdout else b""
+    (data_dir / "logs" / "supervisor-stdout.log").write_bytes(supervisor_output)
+    needles = {
+        "API key": session["api_key"].encode(),
+        "ingest HMAC secret": secrets["ingest_hmac_secret"].encode(),
+        "SF client secret": secrets["sf_client_secret"].encode(),
+        "SF webhook secret": secrets["sf_webhook_secret"].encode(),
+    }
+    # The supervisor prints the new key once on its own terminal, by design; every
+    # other output (the service, broker and emulator logs) must not hold it.
+    logs = data_dir / "logs"
+    files, size, leaks = _scan(logs, needles)
+    printed_key = [leak for leak in leaks if leak.startswith(("API key", "API key shape"))]
+    leaks = [
+        leak for leak in leaks if not (leak in printed_key and "supervisor-stdout.log" in leak)
+    ]
+    print(
+        f"\nsecret scan: {files} log files, {size / 1024:.0f} KiB, {len(needles)} secrets "
+        f"+ bearer/key patterns, {attempts} hostile auth attempts; leaks: {leaks or 'none'}"
+    )
+    for name in needles:
+        count("secret scan (secrets x log files)", not any(leak.startswith(name) for leak in leaks))
+    count("secret scan (secrets x log files)", not any("Bearer" in leak for leak in leaks))
+    assert files >= 5 and size > 0
+    assert not leaks, leaks
