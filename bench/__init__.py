@@ -1,0 +1,1 @@
+"""The performance suite (``crosssell bench``); see ``bench/suite.py``."""

@@ -1,15 +1,14 @@
 """Outbox relay throughput: rows/s published with acks=all, in batches.
 
 python -m bench.outbox_relay [--rows N] [--batch N]
-Uses DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS when set, else embedded ones.
+Uses DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS when set, else embedded ones. Not a
+scenario of ``crosssell bench``: a component measurement behind scenario 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -17,9 +16,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bench.common import bench_env
 from shared.db.engine import create_engine
 from shared.db.migrate import upgrade
-from shared.embedded import EmbeddedBroker, EmbeddedPostgres
 from shared.kafka.producer import build_producer
 from shared.kafka.topics import ensure_topics
 from shared.messages.envelope import Envelope
@@ -65,23 +64,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
     args = parser.parse_args()
-    pg = broker = None
-    pg_url = os.environ.get("DATABASE_URL")
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if not pg_url:
-        pg = EmbeddedPostgres(Path(tempfile.mkdtemp()) / "pg", delete_on_stop=True)
-        pg_url = pg.start()
-    if not bootstrap:
-        broker = EmbeddedBroker()
-        bootstrap = broker.start()
-    try:
-        rate = asyncio.run(run(pg_url, bootstrap, args.rows, args.batch))
-        print(f"outbox relay: {args.rows} rows, batch {args.batch}: {rate:,.0f} rows/s published")
-    finally:
-        if broker:
-            broker.stop()
-        if pg:
-            pg.stop()
+    with bench_env() as env:
+        rate = asyncio.run(run(env.pg_url, env.bootstrap, args.rows, args.batch))
+    print(f"outbox relay: {args.rows} rows, batch {args.batch}: {rate:,.0f} rows/s published")
 
 
 if __name__ == "__main__":

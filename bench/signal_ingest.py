@@ -1,16 +1,26 @@
-"""signal_ingest throughput: the consumer hot path and the HTTP ingest edge.
+"""Scenarios 1, 2 and 7: signal_ingest's HTTP edge and its consumer pipeline.
 
-python -m bench.signal_ingest [--events N] [--accounts N] [--quick] [--no-http] [--profile]
+python -m bench.signal_ingest [--quick] [--events N] [--accounts N] [--only 1,2,7]
+    [--workers N] [--senders N] [--profile]
 
-Consumer: N mixed, realistic canonical events over the accounts are produced
-to the event topics BEFORE the service starts; then the real runtime
-(``build_runtime`` + ``start``) consumes them, and the clock runs until every
-event is committed (inbox) and every decided signal is published from the
-outbox. The same messages are also read with a bare aiokafka consumer
-(decode only) for the ratio. HTTP: a separate ``crosssell serve
-signal_ingest`` process (consumers off) takes signed 500-event batches on
-``POST /v1/events`` from concurrent senders. Uses DATABASE_URL /
-KAFKA_BOOTSTRAP_SERVERS when set, else embedded ones. Writes
+1. HTTP ingest: a separate ``crosssell serve signal_ingest`` process (consumers
+   off) takes signed 500-event batches on ``POST /v1/events`` from concurrent
+   senders; events/s accepted (202 means the broker acknowledged every event,
+   acks=all). Target >= 20,000 events/s.
+2. Consumer pipeline: N mixed, realistic canonical events over the accounts are
+   produced to the event topics BEFORE the service starts; then a real
+   ``crosssell serve signal_ingest`` process consumes them, and the clock runs
+   until every event is committed (inbox + state, the service's own counter)
+   and every decided signal is published from the outbox. The rate is counted
+   from the consumer-group join (the service logs it) to the last signal
+   published; the rate from process start is reported beside it. The same
+   messages are also read by a bare aiokafka consumer (decode only) as the bus
+   limit. Targets: >= 15,000 events/s and >= 25% of the raw rate.
+7. Peak RSS of that consumer process (psutil, every 100 ms). Target <= 300 MB.
+
+``--profile`` records the service processes with py-spy (if installed) into
+``bench-results/profiles/``. Uses DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS when
+set, else embedded ones. Alone, prints the table and writes
 ``bench-results/signal_ingest.json``.
 """
 
@@ -18,45 +28,49 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import gc
-import io
-import os
-import pstats
 import random
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
-import psutil
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 
-from services.signal_ingest.bootstrap import MIGRATIONS, build_runtime
-from services.signal_ingest.consumer import EVENTS_APPLIED, EVENTS_CONSUMER
+from bench.common import (
+    RESULTS_DIR,
+    BenchEnv,
+    Row,
+    RssSampler,
+    bench_env,
+    cpu_seconds,
+    free_port,
+    metric_value,
+    print_table,
+    py_spy,
+    say,
+    spawn_service,
+    stop_process,
+    wait_ready,
+    write_json,
+)
+from services.signal_ingest.consumer import EVENTS_CONSUMER
 from services.signal_ingest.ingest.publisher import envelope_bytes
-from services.signal_ingest.settings import SignalIngestSettings
 from shared.db.engine import create_engine
-from shared.db.migrate import upgrade
-from shared.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, wait_for_port
 from shared.kafka.producer import build_producer
 from shared.kafka.topics import ACCOUNT, PLAYS, SIGNALS, TICKET, USAGE, ensure_topics
 from shared.messages.inbound import parse_event
 from shared.settings import asyncpg_url
 from shared.signature import sign
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench-results" / "signal_ingest.json"
 SECRET = "bench-ingest-secret"
+APPLIED = "crosssell_signal_ingest_events_applied_total"
+FULL = {"events": 1_000_000, "accounts": 10_000, "http_events": 300_000}
+QUICK = {"events": 20_000, "accounts": 1_000, "http_events": 20_000}
 
 # -- a realistic synthetic stream ---------------------------------------------
 MIX = (
@@ -183,14 +197,13 @@ def _data(kind: str, rng: random.Random, acct: int, i: int, progress: float) -> 
     return {"kind": note_kind, "text": note_text, "author_role": "csm"}
 
 
-def generate(
+def iter_events(
     n: int, accounts: int, now: datetime, *, days: float = 20.0, seed: int = 7
-) -> list[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:
     """``n`` canonical events over ``accounts`` accounts and the last ``days`` days:
     every account's profile first, then the mix, about 5% delivered late."""
     rng = random.Random(seed)
     span = timedelta(days=days)
-    out: list[dict[str, Any]] = []
     for i in range(n):
         progress = i / max(n - 1, 1)
         first = i < accounts
@@ -198,40 +211,49 @@ def generate(
         kind = "account.profile" if first else _kind(rng)
         jitter = rng.uniform(-0.02, 0.002) if rng.random() < 0.05 else 0.0
         at = now - span + span * min(max(progress + jitter, 0.0), 1.0)
-        out.append(
-            {
-                "id": f"bench-{seed}-{i}",
-                "type": kind,
-                "source": rng.choice(SOURCES[kind]),
-                "account_id": f"001B{acct:08d}",
-                "occurred_at": at.isoformat(),
-                "data": _data(kind, rng, acct, i, progress),
-            }
-        )
-    return out
+        yield {
+            "id": f"bench-{seed}-{i}",
+            "type": kind,
+            "source": rng.choice(SOURCES[kind]),
+            "account_id": f"001B{acct:08d}",
+            "occurred_at": at.isoformat(),
+            "data": _data(kind, rng, acct, i, progress),
+        }
 
 
-# -- consumer ------------------------------------------------------------------
-async def _produce(bootstrap: str, prefix: str, events: list[dict[str, Any]]) -> None:
+def generate(
+    n: int, accounts: int, now: datetime, *, days: float = 20.0, seed: int = 7
+) -> list[dict[str, Any]]:
+    return list(iter_events(n, accounts, now, days=days, seed=seed))
+
+
+# -- scenario 2: the consumer pipeline ------------------------------------------
+async def _produce(bootstrap: str, prefix: str, events: Iterable[dict[str, Any]]) -> int:
     producer = build_producer(bootstrap, linger_ms=20)
     await producer.start()
+    count = 0
     try:
         futures = []
         for raw in events:
             event = parse_event(raw)
-            topic = prefix + event.topic
             futures.append(
                 await producer.send(
-                    topic, value=envelope_bytes(event), key=event.account_id.encode()
+                    prefix + event.topic, value=envelope_bytes(event), key=event.account_id.encode()
                 )
             )
+            count += 1
+            if len(futures) >= 20_000:
+                await asyncio.gather(*futures)
+                futures.clear()
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
+    return count
 
 
-async def _raw_consume(bootstrap: str, topics: list[str], total: int) -> float:
-    """events/s of a bare aiokafka consumer that only decodes (orjson) each value."""
+async def raw_consume(bootstrap: str, topics: list[str], total: int) -> float:
+    """events/s of a bare aiokafka consumer that only decodes (orjson) each value,
+    from its first fetched batch to the last message."""
     consumer = AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap,
@@ -259,139 +281,158 @@ async def _raw_consume(bootstrap: str, topics: list[str], total: int) -> float:
     return total / (time.perf_counter() - (started or time.perf_counter()))
 
 
-def _assigned(runtime: Any) -> bool:
-    """The events consumer holds its partitions (the group join is over)."""
-    for consumer in runtime.consumers:
-        client = getattr(consumer, "_consumer", None)
-        if consumer.name == EVENTS_CONSUMER and client is not None and client.assignment():
-            return True
-    return False
-
-
-async def _count(engine: Any, sql: str) -> int:
-    async with engine.connect() as conn:
-        return int((await conn.execute(text(sql))).scalar_one())
+def _log_time(path: Any, event: str, **match: str) -> float | None:
+    """Wall-clock time (epoch s) of the first JSON log line ``event`` matching."""
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if f'"{event}"' not in line:
+            continue
+        try:
+            entry = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if entry.get("event") == event and all(entry.get(k) == v for k, v in match.items()):
+            return datetime.fromisoformat(entry["timestamp"]).timestamp()
+    return None
 
 
 async def consumer_bench(
-    pg_url: str,
-    bootstrap: str,
-    events: list[dict[str, Any]],
-    max_records: int | None,
-    profile: bool,
+    env: BenchEnv, events: int, accounts: int, max_records: int | None = None
 ) -> dict[str, Any]:
     token = uuid.uuid4().hex[:8]
     prefix, schema = f"bench{token}.", f"bench_{token}_si"
     topics = [prefix + t for t in (USAGE, TICKET, ACCOUNT)]
-    await ensure_topics(bootstrap, topics + [prefix + SIGNALS, prefix + PLAYS])
+    await ensure_topics(env.bootstrap, topics + [prefix + SIGNALS, prefix + PLAYS])
+    say(f"scenario 2: producing {events:,} events over {accounts:,} accounts")
     t0 = time.perf_counter()
-    await _produce(bootstrap, prefix, events)
+    total = await _produce(env.bootstrap, prefix, iter_events(events, accounts, datetime.now(UTC)))
     produced_s = time.perf_counter() - t0
-    total = len(events)
-    events.clear()
-    raw_rate = await _raw_consume(bootstrap, topics, total)
+    say(f"scenario 2: produced in {produced_s:.1f}s; raw aiokafka consumption")
+    raw_rate = await raw_consume(env.bootstrap, topics, total)
 
-    overrides: dict[str, Any] = {"consumer_max_records": max_records} if max_records else {}
-    settings = SignalIngestSettings(
-        database_url=pg_url,
-        kafka_bootstrap_servers=bootstrap,
-        db_schema=schema,
-        topic_prefix=prefix,
-        sweep_interval_s=0,
-        log_level="WARNING",
-        **overrides,
-    )
-    engine = create_engine(asyncpg_url(pg_url), schema, pool_size=2)
-    await upgrade(engine, schema, MIGRATIONS)
-    gc.collect()
-    proc = psutil.Process()
-    rss_before = proc.memory_info().rss
-    peak = rss_before
-    applied_before = EVENTS_APPLIED._value.get()
-    runtime = build_runtime(settings)
-    profiler = cProfile.Profile() if profile else None
-    started = time.perf_counter()
-    if profiler:
-        profiler.enable()
-    await runtime.start()
-    first_batch: tuple[float, int] | None = None
-    joined: float | None = None
-    while (done := int(EVENTS_APPLIED._value.get() - applied_before)) < total:
-        await asyncio.sleep(0.02)
-        peak = max(peak, proc.memory_info().rss)
-        if joined is None and _assigned(runtime):
-            joined = time.perf_counter()
-        if first_batch is None and done:
-            first_batch = (time.perf_counter(), done)
-    committed = time.perf_counter()
-    unsent = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
-    while await _count(engine, unsent):
-        await asyncio.sleep(0.05)
-    emitted_at = time.perf_counter()
-    if profiler:
-        profiler.disable()
-    peak = max(peak, proc.memory_info().rss)
-    await runtime.stop()
-    inbox = await _count(
-        engine, f"SELECT count(*) FROM processed_messages WHERE consumer = '{EVENTS_CONSUMER}'"
-    )
-    signals = await _count(engine, "SELECT count(*) FROM signals")
-    messages = await _count(engine, "SELECT count(*) FROM outbox")
-    await engine.dispose()
-    elapsed = emitted_at - started
-    fb_at, fb_n = first_batch or (started, 0)
-    joined = joined or started
-    result = {
+    port = free_port()
+    log_path = env.scratch / f"signal_ingest-{token}.log"
+    service_env = {
+        "DATABASE_URL": env.pg_url,
+        "KAFKA_BOOTSTRAP_SERVERS": env.bootstrap,
+        "DB_SCHEMA": schema,
+        "CROSSSELL_TOPIC_PREFIX": prefix,
+        "SIGNAL_SWEEP_INTERVAL_S": "0",
+        "CROSSSELL_LOG_LEVEL": "INFO",
+        "CROSSSELL_LOG_FORMAT": "json",
+    }
+    if max_records:
+        service_env["CONSUMER_MAX_RECORDS"] = str(max_records)
+    engine = create_engine(asyncpg_url(env.pg_url), schema, pool_size=1)
+    say("scenario 2: starting the signal_ingest service (consumers on)")
+    spawned_wall, spawned = time.time(), time.perf_counter()
+    proc = spawn_service("signal_ingest", port, service_env, log_path)
+    base = f"http://127.0.0.1:{port}"
+    first: tuple[float, int] | None = None
+    progress: list[tuple[float, int, float]] = []
+    try:
+        with RssSampler(0.1) as rss:
+            rss.watch("signal_ingest", proc.pid)
+            await asyncio.to_thread(wait_ready, base, proc)
+            cpu_ready = cpu_seconds(proc.pid)
+            with py_spy(proc.pid, "scenario2_signal_ingest_consumer", env.profile):
+                async with httpx.AsyncClient(base_url=base, timeout=30, trust_env=False) as http:
+                    done = 0
+                    deadline = time.perf_counter() + max(600.0, total / 1000)
+                    while done < total:
+                        if proc.poll() is not None:
+                            raise RuntimeError(f"signal_ingest exited; see {log_path}")
+                        if time.perf_counter() > deadline:
+                            raise TimeoutError(f"{done:,} of {total:,} events after the deadline")
+                        await asyncio.sleep(0.1)
+                        done = int(metric_value((await http.get("/metrics")).text, APPLIED))
+                        if not progress or time.perf_counter() - progress[-1][2] >= 1.0:
+                            progress.append(
+                                (round(time.perf_counter() - spawned, 1), done, time.perf_counter())
+                            )
+                        if first is None and done:
+                            first = (time.perf_counter(), done)
+                    committed = time.perf_counter()
+                    unsent = text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+                    while True:
+                        async with engine.connect() as conn:
+                            if not (await conn.execute(unsent)).scalar_one():
+                                break
+                        await asyncio.sleep(0.05)
+                    emitted = time.perf_counter()
+                    emitted_wall = time.time()
+                    cpu_used = cpu_seconds(proc.pid) - cpu_ready
+            async with engine.connect() as conn:
+                signals = (await conn.execute(text("SELECT count(*) FROM signals"))).scalar_one()
+                messages = (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
+                inbox = (
+                    await conn.execute(
+                        text("SELECT count(*) FROM processed_messages WHERE consumer = :c"),
+                        {"c": EVENTS_CONSUMER},
+                    )
+                ).scalar_one()
+    finally:
+        stop_process(proc)
+        await engine.dispose()
+    joined_wall = _log_time(log_path, "partitions_assigned", consumer=EVENTS_CONSUMER)
+    join_s = (joined_wall - spawned_wall) if joined_wall else None
+    after_join_s = (emitted_wall - joined_wall) if joined_wall else None
+    fb_at, fb_n = first or (spawned, 0)
+    overall = total / (emitted - spawned)
+    rate = total / after_join_s if after_join_s else overall
+    return {
         "events": total,
+        "accounts": accounts,
         "inbox_rows": inbox,
         "signals": signals,
         "signal_messages": messages,
-        "max_records": settings.consumer_max_records,
         "produce_s": round(produced_s, 2),
-        "elapsed_s": round(elapsed, 2),
-        "committed_s": round(committed - started, 2),
-        "group_join_s": round(joined - started, 2),
-        "first_batch_s": round(fb_at - started, 2),
-        "events_per_s": round(total / elapsed),
-        "events_per_s_after_join": round(total / max(emitted_at - joined, 1e-9)),
-        "steady_events_per_s": round((total - fb_n) / max(emitted_at - fb_at, 1e-9)),
+        "from_start_s": round(emitted - spawned, 2),
+        "committed_s": round(committed - spawned, 2),
+        "group_join_s": None if join_s is None else round(join_s, 2),
+        "after_join_s": None if after_join_s is None else round(after_join_s, 2),
+        "first_commit_s": round(fb_at - spawned, 2),
+        "events_per_s": round(rate),
+        "events_per_s_from_process_start": round(overall),
+        "events_per_s_after_first_commit": round((total - fb_n) / max(emitted - fb_at, 1e-9)),
         "raw_events_per_s": round(raw_rate),
-        "ratio_to_raw": round(total / elapsed / raw_rate, 3),
-        "rss_before_mb": round(rss_before / 2**20),
-        "peak_rss_mb": round(peak / 2**20),
+        "ratio_to_raw": round(rate / raw_rate, 4),
+        "peak_rss_mb": rss.peak_mb("signal_ingest"),
+        "rss_series_mb": rss.series.get("signal_ingest", [])[::5],
+        "progress": [(at, n) for at, n, _ in progress[::5]],
+        "service_cpu_s": round(cpu_used, 2),
+        "service_cpu_us_per_event": round(cpu_used / total * 1e6, 1),
+        "events_per_service_cpu_s": round(total / max(cpu_used, 1e-9)),
+        "log": str(log_path),
     }
-    if profiler:
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(40)
-        path = RESULTS.with_name("signal_ingest_consumer.prof.txt")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(out.getvalue())
-        result["profile"] = str(path.relative_to(ROOT))
-    return result
 
 
-# -- HTTP ingest ---------------------------------------------------------------
-def _bodies(events: list[dict[str, Any]], size: int) -> list[tuple[str, bytes]]:
+# -- scenario 1: HTTP ingest -------------------------------------------------------
+def _bodies(events: Iterable[dict[str, Any]], size: int) -> tuple[list[tuple[str, bytes]], int]:
     by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    total = 0
     for event in events:
         by_source[event["source"]].append(event)
+        total += 1
     out = []
     for source, items in by_source.items():
         for i in range(0, len(items), size):
             out.append((source, orjson.dumps({"events": items[i : i + size]})))
     random.Random(3).shuffle(out)
-    return out
+    return out, total
 
 
 async def http_bench(
-    pg_url: str, bootstrap: str, events: list[dict[str, Any]], senders: int, profile: bool
+    env: BenchEnv, events: int, accounts: int, senders: int, workers: int
 ) -> dict[str, Any]:
     token = uuid.uuid4().hex[:8]
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": pg_url,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+    service_env = {
+        "DATABASE_URL": env.pg_url,
+        "KAFKA_BOOTSTRAP_SERVERS": env.bootstrap,
         "DB_SCHEMA": f"bench_{token}_http",
         "CROSSSELL_TOPIC_PREFIX": f"bench{token}.",
         "INGEST_HMAC_SECRET": SECRET,
@@ -399,141 +440,191 @@ async def http_bench(
         "SIGNAL_SWEEP_INTERVAL_S": "0",
         "CROSSSELL_LOG_LEVEL": "WARNING",
     }
-    cmd = [sys.executable, "-m", "crosssell.cli", "serve", "signal_ingest", "--port", str(port)]
-    prof_path = RESULTS.with_name("signal_ingest_http.prof")
-    if profile:  # written when the server exits on SIGTERM
-        cmd[1:1] = ["-m", "cProfile", "-o", str(prof_path)]
-    server = subprocess.Popen(cmd, env=env, cwd=ROOT)
-    bodies = _bodies(events, 500)
-    total = sum(1 for _ in events)
+    bodies, total = _bodies(iter_events(events, accounts, datetime.now(UTC), seed=11), 500)
+    await ensure_topics(
+        env.bootstrap, [f"bench{token}.{t}" for t in (USAGE, TICKET, ACCOUNT, SIGNALS, PLAYS)]
+    )
+    proc = spawn_service(
+        "signal_ingest", port, service_env, env.scratch / f"ingest-{token}.log", workers=workers
+    )
+    base = f"http://127.0.0.1:{port}"
+    accepted = 0
+    statuses: dict[int, int] = defaultdict(int)
     try:
-        wait_for_port("127.0.0.1", port, timeout_s=60)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-            while (await http.get("/readyz")).status_code != 200:
-                await asyncio.sleep(0.2)
+        await asyncio.to_thread(wait_ready, base, proc)
+        limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
+        async with httpx.AsyncClient(
+            base_url=base, timeout=60, limits=limits, trust_env=False
+        ) as http:
+            warm, _ = _bodies(
+                iter_events(1000 * max(workers, 2), accounts, datetime.now(UTC), seed=13), 500
+            )
+            for source, body in warm:  # connections, pools and first-request imports
+                await http.post("/v1/events", content=body, headers=_headers(source, body))
             queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
             for item in bodies:
                 queue.put_nowait(item)
-            accepted = 0
-            statuses: dict[int, int] = defaultdict(int)
 
             async def sender() -> None:
                 nonlocal accepted
                 while not queue.empty():
                     source, body = queue.get_nowait()
-                    headers = {
-                        "X-Crosssell-Source": source,
-                        "X-Crosssell-Signature": sign(SECRET.encode(), body, int(time.time())),
-                        "Content-Type": "application/json",
-                    }
-                    response = await http.post("/v1/events", content=body, headers=headers)
+                    response = await http.post(
+                        "/v1/events", content=body, headers=_headers(source, body)
+                    )
                     statuses[response.status_code] += 1
                     if response.status_code == 202:
                         accepted += response.json()["accepted"]
 
-            started = time.perf_counter()
-            await asyncio.gather(*(sender() for _ in range(senders)))
-            elapsed = time.perf_counter() - started
-            server_proc = psutil.Process(server.pid)
-            rss = server_proc.memory_info().rss
+            with RssSampler(0.2) as rss, py_spy(proc.pid, "scenario1_http_ingest", env.profile):
+                rss.watch("signal_ingest_http", proc.pid)
+                cpu_before = cpu_seconds(proc.pid)
+                started = time.perf_counter()
+                await asyncio.gather(*(sender() for _ in range(senders)))
+                elapsed = time.perf_counter() - started
+                cpu_used = cpu_seconds(proc.pid) - cpu_before
     finally:
-        # SIGINT: uvicorn shuts down, then re-raises it; KeyboardInterrupt still
-        # lets cProfile write its file (a re-raised SIGTERM would not).
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
-    extra: dict[str, Any] = {}
-    if profile and prof_path.exists():
-        out = io.StringIO()
-        pstats.Stats(str(prof_path), stream=out).sort_stats("tottime").print_stats(40)
-        text_path = prof_path.with_suffix(".prof.txt")
-        text_path.write_text(out.getvalue())
-        prof_path.unlink()
-        extra["profile"] = str(text_path.relative_to(ROOT))
-    return extra | {
+        stop_process(proc)
+    return {
         "events": total,
         "requests": len(bodies),
         "batch": 500,
         "senders": senders,
+        "workers": workers,
         "accepted": accepted,
         "statuses": {str(k): v for k, v in statuses.items()},
         "elapsed_s": round(elapsed, 2),
         "events_per_s": round(accepted / elapsed),
-        "server_rss_mb": round(rss / 2**20),
+        "server_peak_rss_mb": rss.peak_mb("signal_ingest_http"),
+        "server_cpu_s": round(cpu_used, 2),
+        "server_cpu_us_per_event": round(cpu_used / max(accepted, 1) * 1e6, 1),
+        "events_per_server_cpu_s": round(accepted / max(cpu_used, 1e-9)),
     }
 
 
-# -- main ----------------------------------------------------------------------
-async def run(args: argparse.Namespace, pg_url: str, bootstrap: str) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    results: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-        "at": now.isoformat(),
+def _headers(source: str, body: bytes) -> dict[str, str]:
+    return {
+        "X-Crosssell-Source": source,
+        "X-Crosssell-Signature": sign(SECRET.encode(), body, int(time.time())),
+        "Content-Type": "application/json",
     }
-    events = generate(args.events, args.accounts, now)
-    consumer = await consumer_bench(pg_url, bootstrap, events, args.max_records, args.profile)
-    results["consumer"] = consumer
-    print(
-        f"consumer: {consumer['events']:,} events over {args.accounts:,} accounts, committed "
-        f"and signals published {consumer['elapsed_s']}s after start -> "
-        f"{consumer['events_per_s']:,} events/s overall; "
-        f"{consumer['events_per_s_after_join']:,} events/s after the consumer-group join "
-        f"({consumer['group_join_s']}s); raw aiokafka decode {consumer['raw_events_per_s']:,}/s "
-        f"(ratio {consumer['ratio_to_raw']}); {consumer['signals']:,} signals, "
-        f"{consumer['signal_messages']:,} messages; peak RSS {consumer['peak_rss_mb']} MB "
-        f"(before start {consumer['rss_before_mb']} MB)"
-    )
-    if not args.no_http:
-        http_events = generate(args.events, args.accounts, now, seed=11)
-        http = await http_bench(pg_url, bootstrap, http_events, args.senders, args.profile)
-        results["http_ingest"] = http
-        print(
-            f"http ingest: {http['accepted']:,} events in {http['requests']} signed requests "
-            f"of 500 from {http['senders']} senders in {http['elapsed_s']}s -> "
-            f"{http['events_per_s']:,} events/s accepted; statuses {http['statuses']}; "
-            f"server RSS {http['server_rss_mb']} MB"
+
+
+# -- rows ------------------------------------------------------------------------------
+async def run_async(
+    env: BenchEnv,
+    quick: bool = False,
+    only: set[int] | None = None,
+    *,
+    events: int | None = None,
+    accounts: int | None = None,
+    senders: int = 8,
+    workers: int = 1,
+) -> list[Row]:
+    size = QUICK if quick else FULL
+    only = only or {1, 2, 7}
+    rows: list[Row] = []
+    if 1 in only:
+        n = events or size["http_events"]
+        say(f"scenario 1: HTTP ingest of {n:,} events ({workers} worker(s), {senders} senders)")
+        http = await http_bench(env, n, accounts or size["accounts"], senders, workers)
+        rows.append(
+            Row(
+                1,
+                f"POST /v1/events, 500-event batches, {senders} senders, acks=all, "
+                f"{workers} server process(es)",
+                http["events_per_s"],
+                "events/s",
+                20_000,
+                ">=",
+                http,
+            )
         )
-    return results
+        rows.append(
+            Row(
+                1,
+                "server CPU per event (noise-robust; 1 core's worth = 1e6 / this)",
+                http["server_cpu_us_per_event"],
+                "us",
+            ),
+        )
+    if only & {2, 7}:
+        c = await consumer_bench(env, events or size["events"], accounts or size["accounts"])
+        n, a = c["events"], c["accounts"]
+        rows += [
+            Row(
+                2,
+                f"{n:,} events / {a:,} accounts to committed state + emitted signals "
+                "(from group join)",
+                c["events_per_s"],
+                "events/s",
+                15_000,
+                ">=",
+                c,
+            ),
+            Row(
+                2,
+                "the same from process start (incl. start-up and group join)",
+                c["events_per_s_from_process_start"],
+                "events/s",
+            ),
+            Row(
+                2,
+                "raw aiokafka consumption, decode only (bus limit)",
+                c["raw_events_per_s"],
+                "events/s",
+            ),
+            Row(
+                2,
+                "consumer CPU per event (noise-robust: 1e6 / this = events/s on one free core)",
+                c["service_cpu_us_per_event"],
+                "us",
+            ),
+            Row(2, "pipeline rate / raw rate", c["ratio_to_raw"], "", 0.25, ">="),
+            Row(
+                7,
+                "signal_ingest consumer process, peak RSS during scenario 2",
+                c["peak_rss_mb"],
+                "MB",
+                300,
+                "<=",
+            ),
+        ]
+    return rows
+
+
+def run(env: BenchEnv, quick: bool = False, only: set[int] | None = None) -> list[Row]:
+    return asyncio.run(run_async(env, quick, only))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="20,000 events, 1,000 accounts")
-    parser.add_argument(
-        "--max-records", type=int, default=None, help="consumer batch size (service default)"
-    )
+    parser.add_argument("--events", type=int, default=None)
+    parser.add_argument("--accounts", type=int, default=None)
+    parser.add_argument("--only", default="1,2,7", help="scenarios (1, 2, 7)")
     parser.add_argument("--senders", type=int, default=8, help="concurrent HTTP senders")
-    parser.add_argument("--no-http", action="store_true", help="skip the HTTP ingest bench")
-    parser.add_argument(
-        "--profile", action="store_true", help="cProfile the consumer and the HTTP server"
-    )
+    parser.add_argument("--workers", type=int, default=1, help="HTTP server processes")
+    parser.add_argument("--profile", action="store_true", help="py-spy the service processes")
     args = parser.parse_args()
-    if args.quick:
-        args.events, args.accounts = 20_000, 1_000
-    pg = broker = None
-    pg_url = os.environ.get("DATABASE_URL")
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if not pg_url:
-        pg = EmbeddedPostgres(Path(tempfile.mkdtemp()) / "pg", delete_on_stop=True)
-        pg_url = pg.start()
-    if not bootstrap:
-        broker = EmbeddedBroker()
-        bootstrap = broker.start()
-    try:
-        results = asyncio.run(run(args, pg_url, bootstrap))
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(orjson.dumps(results, option=orjson.OPT_INDENT_2).decode())
-        print(f"wrote {RESULTS.relative_to(ROOT)}")
-    finally:
-        if broker:
-            broker.stop()
-        if pg:
-            pg.stop()
+    only = {int(x) for x in args.only.split(",") if x.strip()}
+    started = datetime.now(UTC)
+    with bench_env(profile=args.profile) as env:
+        rows = asyncio.run(
+            run_async(
+                env,
+                args.quick,
+                only,
+                events=args.events,
+                accounts=args.accounts,
+                senders=args.senders,
+                workers=args.workers,
+            )
+        )
+    print_table(rows, "signal_ingest")
+    out = RESULTS_DIR / "signal_ingest.json"
+    write_json(out, rows, started_at=started, quick=args.quick)
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

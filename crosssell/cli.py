@@ -155,6 +155,86 @@ def demo(
         raise typer.Exit(1) from exc
 
 
+@app.command()
+def bench(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Everything small, under 2 minutes (CI smoke run).")
+    ] = False,
+    only: Annotated[
+        str | None, typer.Option(help="Scenarios to run, e.g. 1,3 (default: all seven).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = Path(
+        "bench-results/bench.json"
+    ),
+    profile: Annotated[
+        bool, typer.Option(help="Record the service processes with py-spy (if installed).")
+    ] = False,
+) -> None:
+    """Run the performance suite; print the table (figure, target, ratio, met), write JSON."""
+    from bench.suite import parse_only, run_suite
+
+    try:
+        scenarios = parse_only(only)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    _, errors = run_suite(quick=quick, only=scenarios, out=out, profile=profile)
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def chaos(
+    events: Annotated[
+        int | None,
+        typer.Option(min=1, help="Events streamed per scenario (100,000; --quick: 8,000)."),
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option(help="The CI variant: 8,000 events, shorter outages, one system.")
+    ] = False,
+    scenario: Annotated[
+        list[str] | None, typer.Option(help="Run only these (repeatable); default: all.")
+    ] = None,
+    port_offset: Annotated[int, typer.Option(help="Add this to every port.")] = 700,
+    work_dir: Annotated[
+        Path | None, typer.Option(help="Data and logs of the systems (default: a temp dir).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where the JSON report goes.")] = Path(
+        "bench-results/chaos.json"
+    ),
+) -> None:
+    """Fault suite: kill -9 each service, freeze the broker, restart PostgreSQL, fail
+    Salesforce, let deadlines fall due while play_orchestrator is down; print the report."""
+    import sys
+    import time
+
+    from crosssell.chaos import report
+    from crosssell.chaos.run import ChaosOptions, quick_options, run_chaos
+    from crosssell.chaos.scenarios import SCENARIOS, Sizes
+
+    wide = Console(width=max(Console().width, 120))
+    names = tuple(scenario or SCENARIOS)
+    options = quick_options() if quick else ChaosOptions()
+    options.sizes = Sizes.quick(events or 8_000) if quick else Sizes(events or 100_000)
+    options.scenarios = names
+    options.port_offset = port_offset
+    options.work_dir = work_dir.resolve() if work_dir else None
+    options.log = lambda message: wide.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {message}")
+    started = time.monotonic()
+    try:
+        results = run_chaos(options)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    command = " ".join(["crosssell", *sys.argv[1:]])
+    wide.print(report.table(results, title=f"Fault report: {command}"))
+    wide.print(report.details(results))
+    wide.print("* informational: the memory broker keeps nothing across a restart")
+    data = report.to_json(results, options.sizes, command, time.monotonic() - started)
+    report.write_json(out, data)
+    wide.print(f"report: {out}")
+    if not data["ok"]:
+        raise typer.Exit(1)
+
+
 @apikey.command("create")
 def apikey_create(
     scopes: Annotated[str, typer.Option(help="Comma-separated: read,write,admin")] = "read,write",

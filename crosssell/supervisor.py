@@ -115,6 +115,9 @@ class Supervisor:
     def pid(self, name: str) -> int:
         return self._children[name].pid
 
+    def running(self, name: str) -> bool:
+        return self._children[name].poll() is None
+
     def kill_service(self, name: str, sig: int = signal.SIGKILL, timeout_s: float = 35.0) -> int:
         """Send ``sig`` to a child (a service or ``sf_emulator``) and wait for it to exit;
         return its exit status (negative: the signal that ended it)."""
@@ -223,6 +226,7 @@ class Supervisor:
             "CONSOLE_SIGNAL_INGEST_URL", f"http://127.0.0.1:{self.ports['signal_ingest']}"
         )
         env.setdefault("CONSOLE_CRM_SYNC_URL", f"http://127.0.0.1:{self.ports['crm_sync']}")
+        env.update(self.extra_env)  # the caller's (e.g. the fault suite's) settings win
         return env
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
