@@ -198,9 +198,10 @@ def chaos(
     work_dir: Annotated[
         Path | None, typer.Option(help="Data and logs of the systems (default: a temp dir).")
     ] = None,
-    out: Annotated[Path, typer.Option(help="Where the JSON report goes.")] = Path(
-        "bench-results/chaos.json"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(help="JSON report (bench-results/chaos.json; --quick: chaos-quick.json)."),
+    ] = None,
 ) -> None:
     """Fault suite: kill -9 each service, freeze the broker, restart PostgreSQL, fail
     Salesforce, let deadlines fall due while play_orchestrator is down; print the report."""
@@ -229,6 +230,7 @@ def chaos(
     wide.print(report.details(results))
     wide.print("* informational: the memory broker keeps nothing across a restart")
     data = report.to_json(results, options.sizes, command, time.monotonic() - started)
+    out = out or Path("bench-results/chaos-quick.json" if quick else "bench-results/chaos.json")
     report.write_json(out, data)
     wide.print(f"report: {out}")
     if not data["ok"]:

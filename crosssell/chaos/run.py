@@ -10,6 +10,7 @@ effects).
 
 from __future__ import annotations
 
+import shutil
 import signal
 import tempfile
 import time
@@ -43,8 +44,7 @@ def quick_options(**overrides: object) -> ChaosOptions:
 
 
 @contextmanager
-def _system(options: ChaosOptions, name: str) -> Iterator[ChaosSystem]:
-    base = options.work_dir or Path(tempfile.mkdtemp(prefix="crosssell-chaos-"))
+def _system(options: ChaosOptions, base: Path, name: str) -> Iterator[ChaosSystem]:
     system = ChaosSystem(
         base / name,
         port_offset=options.port_offset,
@@ -90,15 +90,24 @@ def run_chaos(options: ChaosOptions) -> list[ScenarioResult]:
         raise ValueError(f"unknown scenario(s) {unknown}; known: {', '.join(SCENARIOS)}")
     results: list[ScenarioResult] = []
     seeds = {name: FIRST_SEED + i for i, name in enumerate(SCENARIOS)}
-    if options.fresh_systems:
-        for name in options.scenarios:
-            with _system(options, name.replace(":", "-")) as system:
-                results.append(run_scenario(system, name, seeds[name], options))
-        return results
-    # one system: the broker restart empties the broker, so it goes last
-    ordered = sorted(options.scenarios, key=lambda s: s == "broker-restart")
-    with _system(options, "shared") as system:
-        for name in ordered:
-            results.append(run_scenario(system, name, seeds[name], options))
-            time.sleep(0.5)
+    base = options.work_dir or Path(tempfile.mkdtemp(prefix="crosssell-chaos-"))
+    try:
+        if options.fresh_systems:
+            for name in options.scenarios:
+                with _system(options, base, name.replace(":", "-")) as system:
+                    results.append(run_scenario(system, name, seeds[name], options))
+        else:
+            # one system: the broker restart empties the broker, so it goes last
+            ordered = sorted(options.scenarios, key=lambda s: s == "broker-restart")
+            with _system(options, base, "shared") as system:
+                for name in ordered:
+                    results.append(run_scenario(system, name, seeds[name], options))
+                    time.sleep(0.5)
+    except BaseException:
+        options.log(f"data and logs kept in {base}")
+        raise
+    if options.work_dir is None and all(r.ok for r in results):
+        shutil.rmtree(base, ignore_errors=True)  # a temp dir of ours, and nothing to look at
+    else:
+        options.log(f"data and logs kept in {base}")
     return results
