@@ -70,13 +70,13 @@ INSERT INTO plays (id, account_id, account_name, adjacent_product, state, templa
 SELECT 'f-' || g, 'fa-' || g, 'Filler ' || g, 'Billing Automation', 'open', 'joint-14',
   'owner-' || (g % 50), 'csm-' || (g % 80), 'system', 'usage_ceiling', 'gainsight',
   t.at, t.at - interval '1 hour', t.at + interval '335 hours', 100000, 42000, '{}'::jsonb, 1
-FROM generate_series(1, :n) AS g,
+FROM generate_series(CAST(:lo AS int), CAST(:hi AS int)) AS g,
   LATERAL (SELECT CAST(:now AS timestamptz) + make_interval(hours => g % 240) AS at) AS t
 """
 FILLER_TIMERS = """
 INSERT INTO timers (play_id, kind, due_at)
 SELECT 'f-' || g, k.kind, CAST(:now AS timestamptz) + make_interval(hours => g % 240 + k.hours)
-FROM generate_series(1, :n) AS g,
+FROM generate_series(CAST(:lo AS int), CAST(:hi AS int)) AS g,
   (VALUES ('meeting_due', 169), ('review_day7', 168), ('review_day14', 336),
           ('window_deadline', 336)) AS k(kind, hours)
 """
@@ -139,9 +139,12 @@ def due_signal(i: int) -> handlers.SignalReceived:
 
 
 async def _autocommit(engine: AsyncEngine, sql: str) -> None:
+    """Maintenance statements (VACUUM, DROP SCHEMA) on a 1M-play book can outlast
+    the services' 60 s command timeout on a busy machine: an hour here."""
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(sql))
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.execute(sql, timeout=3600)  # type: ignore[union-attr]
 
 
 async def _schema(url: str, tag: str) -> tuple[AsyncEngine, str]:
@@ -156,11 +159,18 @@ async def bench_sweep(url: str, open_plays: int, runs: int = 5) -> dict[str, Any
     sessions = session_factory(engine)
     try:
         started = time.perf_counter()
-        async with engine.begin() as conn:
-            # the fillers' timers all fall after SWEEP_NOW: only the 1,000 are due
-            params = {"now": SIGNAL_AT + timedelta(days=1), "n": open_plays - DUE}
-            await conn.execute(text(FILLER_PLAYS), params)
-            await conn.execute(text(FILLER_TIMERS), params)
+        # the fillers' timers all fall after SWEEP_NOW: only the 1,000 are due;
+        # 100k plays per statement (each under the engine's 60 s command timeout)
+        fillers = open_plays - DUE
+        for lo in range(1, fillers + 1, 100_000):
+            params = {
+                "now": SIGNAL_AT + timedelta(days=1),
+                "lo": lo,
+                "hi": min(lo + 100_000 - 1, fillers),
+            }
+            async with engine.begin() as conn:
+                await conn.execute(text(FILLER_PLAYS), params)
+                await conn.execute(text(FILLER_TIMERS), params)
         ids = iter(range(DUE))
         policy = handlers.OpeningPolicy(new_id=lambda: f"due-{next(ids)}")
         async with sessions() as session, session.begin():

@@ -34,8 +34,10 @@ class SignalIngestSettings(ServiceSettings):
     # account of a batch is in memory at once, with the batch itself and the
     # garbage collector walking all of it. Measured (bench scenario 2, CPU of
     # the consumer process per event, peak RSS): 1M events / 10k accounts:
-    # 50,000 -> 103 us, 924 MB; 5,000 -> 104 us, 572 MB. 200k events: 50,000
-    # -> 99 us, 524 MB; 10,000 -> 78 us, 301 MB; 5,000 -> 72 us, 275 MB.
+    # 50,000 -> 103 us, 924 MB; 10,000 -> 85 us, 635 MB; 5,000 -> 104 us,
+    # 572 MB. 200k events: 50,000 -> 99 us, 524 MB; 10,000 -> 78 us, 301 MB;
+    # 5,000 -> 72 us, 275 MB. (What stays is the decoded state of every
+    # account, ~30 KB each at 100 events: see the state cache below.)
     consumer_max_records: int = Field(default=10_000, ge=1, le=50_000)
     # Decoded account records kept in memory (checked against the row version
     # and xmin on every batch); about 10 KiB each.
