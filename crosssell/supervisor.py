@@ -13,6 +13,7 @@ import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -252,7 +253,7 @@ class Supervisor:
                 verify: bool | str = str(ca) if url.startswith("https") and ca.exists() else False
                 if httpx.get(url, timeout=2, verify=verify).status_code == 200:
                     return
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ssl.SSLError):  # not up yet, or CA not written yet
                 pass
             if time.monotonic() > deadline:
                 raise SystemExit(f"{name} not ready after {timeout_s:.0f}s; see {self.logs}")

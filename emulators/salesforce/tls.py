@@ -30,7 +30,11 @@ def issue(state_dir: Path, hosts: list[str], ca_path: Path | None = None) -> Tls
         key_path=state_dir / "server-key.pem",
     )
     files.ca_path.parent.mkdir(parents=True, exist_ok=True)
-    ca.cert_pem.write_to_path(str(files.ca_path))
+    # Written whole and then renamed: a client polling for the CA file never
+    # reads a half-written one.
+    tmp = files.ca_path.with_suffix(".pem.tmp")
+    ca.cert_pem.write_to_path(str(tmp))
+    tmp.replace(files.ca_path)
     files.cert_path.write_bytes(b"".join(blob.bytes() for blob in cert.cert_chain_pems))
     cert.private_key_pem.write_to_path(str(files.key_path))
     files.key_path.chmod(0o600)
