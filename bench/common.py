@@ -265,6 +265,21 @@ class RssSampler:
         return round(self.peak.get(name, 0) / 2**20, 1)
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU seconds of every live ``postgres`` process on the machine
+    (server, backends, WAL writer, checkpointer): the database's share of a
+    scenario when read before and after it. Backends that exit in between are
+    missed, so this is a lower bound."""
+    total = 0.0
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] not in ("postgres", "postmaster"):
+            continue
+        with contextlib.suppress(psutil.Error):
+            t = proc.cpu_times()
+            total += t.user + t.system
+    return total
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process and its live descendants: a figure
     far less sensitive than wall time to other work on a shared machine."""
@@ -424,6 +439,7 @@ __all__ = [
     "machine_info",
     "metric_value",
     "print_table",
+    "postgres_cpu_seconds",
     "py_spy",
     "say",
     "spawn_service",

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import time
 import uuid
@@ -50,6 +51,7 @@ from bench.common import (
     cpu_seconds,
     free_port,
     metric_value,
+    postgres_cpu_seconds,
     print_table,
     py_spy,
     say,
@@ -69,6 +71,7 @@ from shared.signature import sign
 
 SECRET = "bench-ingest-secret"
 APPLIED = "crosssell_signal_ingest_events_applied_total"
+GC_SECONDS = "crosssell_python_gc_seconds_total"
 FULL = {"events": 1_000_000, "accounts": 10_000, "http_events": 300_000}
 QUICK = {"events": 20_000, "accounts": 1_000, "http_events": 20_000}
 
@@ -300,8 +303,14 @@ def _log_time(path: Any, event: str, **match: str) -> float | None:
 
 
 async def consumer_bench(
-    env: BenchEnv, events: int, accounts: int, max_records: int | None = None
+    env: BenchEnv,
+    events: int,
+    accounts: int,
+    max_records: int | None = None,
+    consumers: int = 1,
 ) -> dict[str, Any]:
+    """Scenario 2 with ``consumers`` signal_ingest processes in one consumer group
+    (each takes its share of the topics' partitions, as replicas would)."""
     token = uuid.uuid4().hex[:8]
     prefix, schema = f"bench{token}.", f"bench_{token}_si"
     topics = [prefix + t for t in (USAGE, TICKET, ACCOUNT)]
@@ -313,8 +322,6 @@ async def consumer_bench(
     say(f"scenario 2: produced in {produced_s:.1f}s; raw aiokafka consumption")
     raw_rate = await raw_consume(env.bootstrap, topics, total)
 
-    port = free_port()
-    log_path = env.scratch / f"signal_ingest-{token}.log"
     service_env = {
         "DATABASE_URL": env.pg_url,
         "KAFKA_BOOTSTRAP_SERVERS": env.bootstrap,
@@ -327,65 +334,88 @@ async def consumer_bench(
     if max_records:
         service_env["CONSUMER_MAX_RECORDS"] = str(max_records)
     engine = create_engine(asyncpg_url(env.pg_url), schema, pool_size=1)
-    say("scenario 2: starting the signal_ingest service (consumers on)")
+    say(f"scenario 2: starting {consumers} signal_ingest process(es) (consumers on)")
+    ports = [free_port() for _ in range(consumers)]
+    logs = [env.scratch / f"signal_ingest-{token}-{i}.log" for i in range(consumers)]
     spawned_wall, spawned = time.time(), time.perf_counter()
-    proc = spawn_service("signal_ingest", port, service_env, log_path)
-    base = f"http://127.0.0.1:{port}"
+    procs = []
+    for i, (port, log_path) in enumerate(zip(ports, logs, strict=True)):
+        if i:  # the first one migrates the schema; the others start on a ready schema
+            await asyncio.to_thread(wait_ready, f"http://127.0.0.1:{ports[0]}", procs[0])
+        procs.append(spawn_service("signal_ingest", port, service_env, log_path))
+    names = [f"signal_ingest-{i}" for i in range(consumers)]
     first: tuple[float, int] | None = None
     progress: list[tuple[float, int, float]] = []
     try:
-        with RssSampler(0.1) as rss:
-            rss.watch("signal_ingest", proc.pid)
-            await asyncio.to_thread(wait_ready, base, proc)
-            cpu_ready = cpu_seconds(proc.pid)
-            with py_spy(proc.pid, "scenario2_signal_ingest_consumer", env.profile):
-                async with httpx.AsyncClient(base_url=base, timeout=30, trust_env=False) as http:
-                    done = 0
-                    deadline = time.perf_counter() + max(600.0, total / 1000)
-                    while done < total:
+        with RssSampler(0.1) as rss, contextlib.ExitStack() as spies:
+            for name, proc in zip(names, procs, strict=True):
+                rss.watch(name, proc.pid)
+            for port, proc in zip(ports, procs, strict=True):
+                await asyncio.to_thread(wait_ready, f"http://127.0.0.1:{port}", proc)
+            cpu_ready = sum(cpu_seconds(p.pid) for p in procs)
+            pg_cpu_ready = postgres_cpu_seconds()
+            for i, proc in enumerate(procs):
+                suffix = f"_{i}" if consumers > 1 else ""
+                spies.enter_context(
+                    py_spy(proc.pid, f"scenario2_signal_ingest_consumer{suffix}", env.profile)
+                )
+            async with httpx.AsyncClient(timeout=30, trust_env=False) as http:
+                done, gc_s = 0, 0.0
+                deadline = time.perf_counter() + max(600.0, total / 1000)
+                while done < total:
+                    for proc, log_path in zip(procs, logs, strict=True):
                         if proc.poll() is not None:
                             raise RuntimeError(f"signal_ingest exited; see {log_path}")
-                        if time.perf_counter() > deadline:
-                            raise TimeoutError(f"{done:,} of {total:,} events after the deadline")
-                        await asyncio.sleep(0.1)
-                        done = int(metric_value((await http.get("/metrics")).text, APPLIED))
-                        if not progress or time.perf_counter() - progress[-1][2] >= 1.0:
-                            progress.append(
-                                (round(time.perf_counter() - spawned, 1), done, time.perf_counter())
-                            )
-                        if first is None and done:
-                            first = (time.perf_counter(), done)
-                    committed = time.perf_counter()
-                    unsent = text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
-                    while True:
-                        async with engine.connect() as conn:
-                            if not (await conn.execute(unsent)).scalar_one():
-                                break
-                        await asyncio.sleep(0.05)
-                    emitted = time.perf_counter()
-                    emitted_wall = time.time()
-                    cpu_used = cpu_seconds(proc.pid) - cpu_ready
-            async with engine.connect() as conn:
-                signals = (await conn.execute(text("SELECT count(*) FROM signals"))).scalar_one()
-                messages = (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
-                inbox = (
-                    await conn.execute(
-                        text("SELECT count(*) FROM processed_messages WHERE consumer = :c"),
-                        {"c": EVENTS_CONSUMER},
-                    )
-                ).scalar_one()
+                    if time.perf_counter() > deadline:
+                        raise TimeoutError(f"{done:,} of {total:,} events after the deadline")
+                    await asyncio.sleep(0.1)
+                    done, gc_s = 0, 0.0
+                    for port in ports:
+                        page = await http.get(f"http://127.0.0.1:{port}/metrics")
+                        done += int(metric_value(page.text, APPLIED))
+                        gc_s += metric_value(page.text, GC_SECONDS)
+                    if not progress or time.perf_counter() - progress[-1][2] >= 1.0:
+                        progress.append(
+                            (round(time.perf_counter() - spawned, 1), done, time.perf_counter())
+                        )
+                    if first is None and done:
+                        first = (time.perf_counter(), done)
+                committed = time.perf_counter()
+                unsent = text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+                while True:
+                    async with engine.connect() as conn:
+                        if not (await conn.execute(unsent)).scalar_one():
+                            break
+                    await asyncio.sleep(0.05)
+                emitted = time.perf_counter()
+                emitted_wall = time.time()
+                cpu_used = sum(cpu_seconds(p.pid) for p in procs) - cpu_ready
+                pg_cpu_used = postgres_cpu_seconds() - pg_cpu_ready
+        async with engine.connect() as conn:
+            signals = (await conn.execute(text("SELECT count(*) FROM signals"))).scalar_one()
+            messages = (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
+            inbox = (
+                await conn.execute(
+                    text("SELECT count(*) FROM processed_messages WHERE consumer = :c"),
+                    {"c": EVENTS_CONSUMER},
+                )
+            ).scalar_one()
     finally:
-        stop_process(proc)
+        for proc in procs:
+            stop_process(proc)
         await engine.dispose()
-    joined_wall = _log_time(log_path, "partitions_assigned", consumer=EVENTS_CONSUMER)
+    joins = [_log_time(p, "partitions_assigned", consumer=EVENTS_CONSUMER) for p in logs]
+    joined_wall = min((j for j in joins if j), default=None)
     join_s = (joined_wall - spawned_wall) if joined_wall else None
     after_join_s = (emitted_wall - joined_wall) if joined_wall else None
     fb_at, fb_n = first or (spawned, 0)
     overall = total / (emitted - spawned)
     rate = total / after_join_s if after_join_s else overall
+    peaks = {name: rss.peak_mb(name) for name in names}
     return {
         "events": total,
         "accounts": accounts,
+        "consumer_processes": consumers,
         "inbox_rows": inbox,
         "signals": signals,
         "signal_messages": messages,
@@ -400,13 +430,18 @@ async def consumer_bench(
         "events_per_s_after_first_commit": round((total - fb_n) / max(emitted - fb_at, 1e-9)),
         "raw_events_per_s": round(raw_rate),
         "ratio_to_raw": round(rate / raw_rate, 4),
-        "peak_rss_mb": rss.peak_mb("signal_ingest"),
-        "rss_series_mb": rss.series.get("signal_ingest", [])[::5],
+        "peak_rss_mb": max(peaks.values()),
+        "peak_rss_mb_per_process": peaks,
+        "rss_series_mb": {name: rss.series.get(name, [])[::5] for name in names},
         "progress": [(at, n) for at, n, _ in progress[::5]],
         "service_cpu_s": round(cpu_used, 2),
         "service_cpu_us_per_event": round(cpu_used / total * 1e6, 1),
         "events_per_service_cpu_s": round(total / max(cpu_used, 1e-9)),
-        "log": str(log_path),
+        "gc_s": round(gc_s, 2),
+        "gc_share_of_cpu": round(gc_s / max(cpu_used, 1e-9), 3),
+        "postgres_cpu_s": round(pg_cpu_used, 2),
+        "postgres_cpu_us_per_event": round(pg_cpu_used / total * 1e6, 1),
+        "logs": [str(p) for p in logs],
     }
 
 
@@ -520,6 +555,7 @@ async def run_async(
     accounts: int | None = None,
     senders: int = 8,
     workers: int = 1,
+    consumers: int = 2,
 ) -> list[Row]:
     size = QUICK if quick else FULL
     only = only or {1, 2, 7}
@@ -549,13 +585,15 @@ async def run_async(
             ),
         )
     if only & {2, 7}:
-        c = await consumer_bench(env, events or size["events"], accounts or size["accounts"])
+        c = await consumer_bench(
+            env, events or size["events"], accounts or size["accounts"], consumers=consumers
+        )
         n, a = c["events"], c["accounts"]
         rows += [
             Row(
                 2,
-                f"{n:,} events / {a:,} accounts to committed state + emitted signals "
-                "(from group join)",
+                f"{n:,} events / {a:,} accounts to committed state + emitted signals, "
+                f"{c['consumer_processes']} consumer process(es) (from group join)",
                 c["events_per_s"],
                 "events/s",
                 15_000,
@@ -576,14 +614,21 @@ async def run_async(
             ),
             Row(
                 2,
-                "consumer CPU per event (noise-robust: 1e6 / this = events/s on one free core)",
+                "consumer CPU per event, all processes (1e6 / this = events/s per free core)",
                 c["service_cpu_us_per_event"],
+                "us",
+            ),
+            Row(2, "share of that CPU in cyclic garbage collection", c["gc_share_of_cpu"], ""),
+            Row(
+                2,
+                "PostgreSQL CPU per event (all postgres processes, same interval)",
+                c["postgres_cpu_us_per_event"],
                 "us",
             ),
             Row(2, "pipeline rate / raw rate", c["ratio_to_raw"], "", 0.25, ">="),
             Row(
                 7,
-                "signal_ingest consumer process, peak RSS during scenario 2",
+                "peak RSS of each signal_ingest consumer process during scenario 2 (the largest)",
                 c["peak_rss_mb"],
                 "MB",
                 300,
@@ -605,6 +650,9 @@ def main() -> None:
     parser.add_argument("--only", default="1,2,7", help="scenarios (1, 2, 7)")
     parser.add_argument("--senders", type=int, default=8, help="concurrent HTTP senders")
     parser.add_argument("--workers", type=int, default=1, help="HTTP server processes")
+    parser.add_argument(
+        "--consumers", type=int, default=2, help="signal_ingest processes in scenario 2"
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy the service processes")
     args = parser.parse_args()
     only = {int(x) for x in args.only.split(",") if x.strip()}
@@ -619,6 +667,7 @@ def main() -> None:
                 accounts=args.accounts,
                 senders=args.senders,
                 workers=args.workers,
+                consumers=args.consumers,
             )
         )
     print_table(rows, "signal_ingest")

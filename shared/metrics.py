@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import time
+
 from prometheus_client import Counter, Gauge, Histogram
 
 MESSAGES_CONSUMED = Counter(
@@ -27,3 +30,31 @@ DEPENDENCY_UP = Gauge(
     "1 when a dependency answered the last readiness check",
     ["service", "dependency"],
 )
+
+GC_SECONDS = Counter(
+    "crosssell_python_gc_seconds_total",
+    "Time the interpreter spent in cyclic garbage collection",
+    ["generation"],
+)
+
+
+def time_garbage_collection() -> None:
+    """Count the time of every cyclic GC pass in ``GC_SECONDS`` (once per process).
+
+    Services holding many long-lived objects (signal_ingest's state cache) lose
+    CPU to the collector re-walking them; this makes that cost visible."""
+    if _gc_callback in gc.callbacks:
+        return
+    gc.callbacks.append(_gc_callback)
+
+
+_gc_started = [0.0]
+
+
+def _gc_callback(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        _gc_started[0] = time.perf_counter()
+    else:
+        GC_SECONDS.labels(str(info.get("generation", "?"))).inc(
+            time.perf_counter() - _gc_started[0]
+        )

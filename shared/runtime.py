@@ -27,7 +27,7 @@ from shared.kafka.producer import build_producer
 from shared.kafka.topics import ensure_topics
 from shared.logs import configure_logging, get_logger
 from shared.messages.envelope import SchemaRegistry
-from shared.metrics import DEPENDENCY_UP
+from shared.metrics import DEPENDENCY_UP, time_garbage_collection
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
 
@@ -47,6 +47,7 @@ class ServiceRuntime:
     ) -> None:
         self.settings = settings
         self.name = settings.service_name
+        time_garbage_collection()
         self.schema = settings.db_schema_name
         self.clock: SystemClock | TestClock = build_clock(settings.test_clock)
         self.registry = registry or SchemaRegistry()

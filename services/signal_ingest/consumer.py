@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -157,6 +158,7 @@ class SignalWorker:
         self.lock = asyncio.Lock()
         self.signals_topic = runtime.topic(SIGNALS)
         self._stopping = asyncio.Event()
+        self._collected_at = time.monotonic()
 
     def wire(self) -> None:
         register_schemas(self.runtime.registry)
@@ -193,6 +195,19 @@ class SignalWorker:
 
     async def _committed(self, applied: list[Consumed]) -> None:
         EVENTS_APPLIED.inc(len(applied))
+        self._settle_garbage()
+
+    def _settle_garbage(self) -> None:
+        """Freeze what survived the batch, or now and then collect everything."""
+        every = self.settings.gc_full_collect_s
+        if not every:
+            return
+        now = time.monotonic()
+        if now - self._collected_at >= every:
+            gc.unfreeze()
+            gc.collect()
+            self._collected_at = now
+        gc.freeze()
 
     async def handle_plays(self, session: AsyncSession, messages: list[Consumed]) -> None:
         updates = [u for m in messages if (u := to_play_update(m)) is not None]

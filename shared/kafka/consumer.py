@@ -26,7 +26,7 @@ from shared import inbox
 from shared.kafka.errors import is_infrastructure
 from shared.kafka.topics import dlq
 from shared.logs import get_logger
-from shared.messages.envelope import DecodeError, Envelope, SchemaRegistry
+from shared.messages.envelope import DecodeError, Header, SchemaRegistry
 from shared.metrics import (
     BATCH_SECONDS,
     CONSUMER_RETRIES,
@@ -40,7 +40,7 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Consumed:
-    envelope: Envelope
+    envelope: Header
     payload: BaseModel | None
     record: ConsumerRecord[Any, Any]
 

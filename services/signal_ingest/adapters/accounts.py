@@ -10,8 +10,11 @@ the consumer retries the batch.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +47,7 @@ _SAVE = text(
     RETURNING account_id, CAST(CAST(xmin AS text) AS bigint) AS tx
     """
 )
+SAVE_CHUNK = 500  # rows per upsert statement (~5 MB of state at 100 events per account)
 _STATE = text("SELECT state FROM account_state WHERE account_id = :id")
 
 
@@ -93,22 +97,47 @@ class PgAccountRepository:
         return {a: records[a] for a in ids}
 
     async def save(self, records: Sequence[AccountRecord]) -> None:
+        """Write the records in chunks of ``SAVE_CHUNK``: while PostgreSQL stores
+        one chunk the next is encoded, and at most two chunks' bytes are in memory."""
         if not records:
             return
-        ids = [r.state.account_id for r in records]
-        versions = [self._versions.get(a, 0) + 1 for a in ids]
-        rows = await self._session.execute(
-            _SAVE,
-            {"ids": ids, "states": [encode_state(r.state) for r in records], "versions": versions},
-        )
-        written = {account_id: tx for account_id, tx in rows}
-        if len(written) != len(ids):
-            lost = [a for a in ids if a not in written][:5]
+        versions = {
+            r.state.account_id: self._versions.get(r.state.account_id, 0) + 1 for r in records
+        }
+        written: dict[str, int] = {}
+        pending: asyncio.Task[dict[str, int]] | None = None
+        try:
+            for start in range(0, len(records), SAVE_CHUNK):
+                chunk = records[start : start + SAVE_CHUNK]
+                ids = [r.state.account_id for r in chunk]
+                params: dict[str, list[Any]] = {
+                    "ids": ids,
+                    "states": [encode_state(r.state) for r in chunk],
+                    "versions": [versions[a] for a in ids],
+                }
+                if pending is not None:
+                    written.update(await pending)
+                pending = asyncio.ensure_future(self._write(params))
+                await asyncio.sleep(0)  # let it start sending before the next chunk is encoded
+            if pending is not None:
+                written.update(await pending)
+                pending = None
+        finally:
+            if pending is not None:  # an encode failed: never leave the write running
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
+        if len(written) != len(versions):
+            lost = [a for a in versions if a not in written][:5]
             raise StateConflict(f"account state changed concurrently: {', '.join(lost)}")
-        for record, version in zip(records, versions, strict=True):
+        for record in records:
             account_id = record.state.account_id
-            self._versions[account_id] = version
-            self._cache.put(account_id, version, written[account_id], record)
+            self._versions[account_id] = versions[account_id]
+            self._cache.put(account_id, versions[account_id], written[account_id], record)
+
+    async def _write(self, params: dict[str, list[Any]]) -> dict[str, int]:
+        rows = await self._session.execute(_SAVE, params)
+        return {account_id: tx for account_id, tx in rows}
 
 
 async def load_state(session: AsyncSession, account_id: str) -> AccountState | None:
