@@ -7,15 +7,16 @@ once here so rules never scan the catalog per event.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -115,6 +116,14 @@ class Milestone(_Strict):
         return f"{self.product}/{self.metric}/{self.module or '*'}/{self.value:g}"
 
 
+@dataclass(frozen=True, slots=True)
+class ProductKeys:
+    topics: frozenset[str]
+    phrases: tuple[str, ...]
+    kinds: frozenset[str]
+    names: tuple[str, ...]
+
+
 class AdjacentProduct(_Strict):
     id: Ident
     name: Phrase
@@ -138,31 +147,42 @@ class AdjacentProduct(_Strict):
     buyer_personas: list[Phrase] = Field(default_factory=list)  # job titles holding budget
     user_personas: list[Phrase] = Field(default_factory=list)  # job titles using it daily
 
-    _topics: frozenset[str] = PrivateAttr(default=frozenset())
-    _phrases: tuple[str, ...] = PrivateAttr(default=())
-    _kinds: frozenset[str] = PrivateAttr(default=frozenset())
-    _names: tuple[str, ...] = PrivateAttr(default=())
-
-    def model_post_init(self, context: Any, /) -> None:
-        self._topics = frozenset(normalise_key(t) for t in self.pain_topics)
-        self._phrases = tuple(p.lower() for p in self.pain_phrases)
-        self._kinds = frozenset(normalise_key(k) for k in self.workaround_kinds)
-        self._names = tuple({n.lower() for n in (self.id, self.name, *self.aliases)})
+    @cached_property
+    def keys(self) -> ProductKeys:
+        """Normalised lookups, built once (a plain object: the hot path reads
+        it without pydantic's private-attribute indirection)."""
+        return ProductKeys(
+            topics=frozenset(normalise_key(t) for t in self.pain_topics),
+            phrases=tuple(p.lower() for p in self.pain_phrases),
+            kinds=frozenset(normalise_key(k) for k in self.workaround_kinds),
+            names=tuple({n.lower() for n in (self.id, self.name, *self.aliases)}),
+        )
 
     def removes_workaround(self, kind: str) -> bool:
-        return normalise_key(kind) in self._kinds
+        return normalise_key(kind) in self.keys.kinds
 
     def pain_match(self, topics: list[str], subject: str, description: str) -> list[str]:
         """The topics and phrases of this product's pain the ticket mentions."""
-        found = [t for t in topics if normalise_key(t) in self._topics]
-        if self._phrases:
+        keys = self.keys
+        found = [t for t in topics if normalise_key(t) in keys.topics]
+        if keys.phrases:
             text = f"{subject}\n{description}".lower()
-            found.extend(p for p in self._phrases if p in text)
+            found.extend(p for p in keys.phrases if p in text)
         return found
 
     def named_in(self, text: str) -> bool:
         lowered = text.lower()
-        return any(n in lowered for n in self._names)
+        return any(n in lowered for n in self.keys.names)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogIndex:
+    core: dict[str, CoreProduct]
+    adjacent: dict[str, AdjacentProduct]
+    by_metric: dict[tuple[str, str], tuple[str, ...]]
+    by_persona: dict[str, tuple[str, ...]]
+    by_competitor: dict[str, tuple[str, ...]]
+    milestones: dict[tuple[str, str], tuple[tuple[str, Milestone], ...]]
 
 
 class Catalog(_Strict):
@@ -170,15 +190,6 @@ class Catalog(_Strict):
     settings: Settings = Field(default_factory=Settings)
     core_products: list[CoreProduct] = Field(min_length=1)
     adjacent_products: list[AdjacentProduct] = Field(min_length=1)
-
-    _core: dict[str, CoreProduct] = PrivateAttr(default_factory=dict)
-    _adjacent: dict[str, AdjacentProduct] = PrivateAttr(default_factory=dict)
-    _by_metric: dict[tuple[str, str], tuple[str, ...]] = PrivateAttr(default_factory=dict)
-    _by_persona: dict[str, tuple[str, ...]] = PrivateAttr(default_factory=dict)
-    _by_competitor: dict[str, tuple[str, ...]] = PrivateAttr(default_factory=dict)
-    _milestones: dict[tuple[str, str], tuple[tuple[str, Milestone], ...]] = PrivateAttr(
-        default_factory=dict
-    )
 
     @model_validator(mode="after")
     def _references(self) -> Catalog:
@@ -204,9 +215,9 @@ class Catalog(_Strict):
                     )
         return self
 
-    def model_post_init(self, context: Any, /) -> None:
-        self._core = {c.id: c for c in self.core_products}
-        self._adjacent = {a.id: a for a in self.adjacent_products}
+    @cached_property
+    def index(self) -> CatalogIndex:
+        """Lookups by id, metric, persona and competitor, built once."""
         by_metric: dict[tuple[str, str], list[str]] = {}
         by_persona: dict[str, list[str]] = {}
         by_competitor: dict[str, list[str]] = {}
@@ -220,35 +231,39 @@ class Catalog(_Strict):
                 by_persona.setdefault(normalise_key(persona), []).append(adj.id)
             for competitor in adj.competitors:
                 by_competitor.setdefault(competitor.lower(), []).append(adj.id)
-        self._by_metric = {k: tuple(v) for k, v in by_metric.items()}
-        self._by_persona = {k: tuple(v) for k, v in by_persona.items()}
-        self._by_competitor = {k: tuple(v) for k, v in by_competitor.items()}
-        self._milestones = {k: tuple(v) for k, v in milestones.items()}
+        return CatalogIndex(
+            core={c.id: c for c in self.core_products},
+            adjacent={a.id: a for a in self.adjacent_products},
+            by_metric={k: tuple(v) for k, v in by_metric.items()},
+            by_persona={k: tuple(v) for k, v in by_persona.items()},
+            by_competitor={k: tuple(v) for k, v in by_competitor.items()},
+            milestones={k: tuple(v) for k, v in milestones.items()},
+        )
 
     def core(self, product_id: str) -> CoreProduct | None:
-        return self._core.get(product_id)
+        return self.index.core.get(product_id)
 
     def adjacent(self, product_id: str) -> AdjacentProduct | None:
-        return self._adjacent.get(product_id)
+        return self.index.adjacent.get(product_id)
 
     def adjacent_for_ceiling(self, product: str, metric: str) -> tuple[str, ...]:
-        return self._by_metric.get((product, metric), ())
+        return self.index.by_metric.get((product, metric), ())
 
     def milestones_for(self, product: str, metric: str) -> tuple[tuple[str, Milestone], ...]:
-        return self._milestones.get((product, metric), ())
+        return self.index.milestones.get((product, metric), ())
 
     def adjacent_for_persona(self, persona: str) -> tuple[str, ...]:
-        return self._by_persona.get(normalise_key(persona), ())
+        return self.index.by_persona.get(normalise_key(persona), ())
 
     def adjacent_for_competitor(self, competitor: str) -> tuple[str, ...]:
-        return self._by_competitor.get(competitor.strip().lower(), ())
+        return self.index.by_competitor.get(competitor.strip().lower(), ())
 
     def resolve_adjacent(self, named: str | None, text: str = "") -> list[str]:
         """An explicitly named adjacent product (by id, name or alias), else the
         ones whose name appears in the text."""
         if named:
             key = named.strip().lower()
-            return [a.id for a in self.adjacent_products if key in a._names]
+            return [a.id for a in self.adjacent_products if key in a.keys.names]
         return [a.id for a in self.adjacent_products if text and a.named_in(text)]
 
     def weight(self, signal_type: SignalType) -> float:
