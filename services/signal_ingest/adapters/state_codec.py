@@ -1,10 +1,12 @@
-"""Fast AccountState <-> bytes for the hot path, in the domain's format v1.
+"""Fast AccountState <-> bytes for the hot path, in the domain's format v2.
 
 ``encode_state`` builds the same document as ``domain.codec.state_to_dict``
 but leaves datetimes and dates as objects: orjson writes them natively (same
 ISO-8601 text as ``isoformat()``), which is several times faster than calling
-``isoformat`` per sample. Decoding is the domain's own ``state_from_dict``.
-A unit test pins ``orjson.loads(encode_state(s)) == state_to_dict(s)``.
+``isoformat`` per value. Usage samples are already plain numbers in v2 and use
+the domain's own ``series_rows``. Decoding is the domain's ``state_from_dict``
+(which also reads format v1). A unit test pins
+``orjson.loads(encode_state(s)) == state_to_dict(s)``.
 """
 
 from __future__ import annotations
@@ -14,14 +16,7 @@ from typing import Any
 import orjson
 
 from services.signal_ingest.domain import AccountState, state_from_dict
-from services.signal_ingest.domain.codec import FORMAT_VERSION
-
-
-def _samples(samples: list[Any]) -> list[list[Any]]:
-    return [
-        [s.at, s.value, s.limit] if s.count == 1 else [s.at, s.value, s.limit, s.count]
-        for s in samples
-    ]
+from services.signal_ingest.domain.codec import FORMAT_VERSION, series_rows
 
 
 def state_document(state: AccountState) -> dict[str, Any]:
@@ -55,7 +50,7 @@ def state_document(state: AccountState) -> dict[str, Any]:
                 "module": key[2],
                 "armed": s.armed,
                 "checked_at": s.checked_at,
-                "samples": _samples(s.samples),
+                "samples": series_rows(s),
             }
             for key, s in state.usage.items()
         ],

@@ -1,16 +1,30 @@
 """AccountState <-> JSON-compatible dict (stored as JSONB, one row per account).
 
-Format version 1. Datetimes are ISO-8601 strings with offset, dates are
+Format version 2. Datetimes are ISO-8601 strings with offset, dates are
 ``YYYY-MM-DD``; tuple-keyed maps are stored as lists of objects so no key
-needs an encoding. Unknown keys are ignored on load (forward compatible).
+needs an encoding. Usage samples, the bulk of a state, are compact rows
+``[t_us, value, limit]``, or ``[t_us, value, limit, count]`` when count != 1,
+with ``t_us`` the sample time in integer microseconds since the Unix epoch
+(UTC) and ``limit`` null for none. Unknown keys are ignored on load (forward
+compatible).
+
+Version 1 differs only in the sample time, an ISO-8601 string; it is still
+read (states stored before v2), and written back as v2.
+
+Loading ``sys.intern``-s the short categorical strings (series keys, roles,
+topics, pain terms, kinds, statuses, personas, owners) so the many cached
+states share one copy of each; free text is left alone.
 """
 
 from __future__ import annotations
 
+from array import array
 from datetime import date, datetime
+from sys import intern
 from typing import Any
 
 from .state import (
+    NO_LIMIT,
     AccountState,
     CompetitorPurchase,
     Escalation,
@@ -19,14 +33,15 @@ from .state import (
     PlayRecord,
     Profile,
     Renewal,
-    Sample,
     Series,
     Stakeholder,
     Ticket,
     Workaround,
+    to_us,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = frozenset({1, FORMAT_VERSION})
 
 
 def _dt(value: datetime | None) -> str | None:
@@ -41,14 +56,34 @@ def _req_dt(value: Any) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def _sample_out(s: Sample) -> list[Any]:
-    row: list[Any] = [s.at.isoformat(), s.value, s.limit]
-    return row + [s.count] if s.count != 1 else row
+def _intern_opt(value: str | None) -> str | None:
+    return intern(value) if value is not None else None
 
 
-def _sample_in(row: list[Any]) -> Sample:
-    count = int(row[3]) if len(row) > 3 else 1
-    return Sample(_req_dt(row[0]), float(row[1]), row[2], count)
+def series_rows(series: Series) -> list[list[Any]]:
+    """A series' samples as stored: ``[t_us, value, limit]`` (+ ``count`` if not 1).
+    Shared with the hot-path encoder (``adapters.state_codec``)."""
+    columns = series.times, series.values, series.limits, series.counts
+    return [
+        [t, v, None if x != x else x] if c == 1 else [t, v, None if x != x else x, c]
+        for t, v, x, c in zip(*columns, strict=True)
+    ]
+
+
+def _series_in(u: dict[str, Any]) -> Series:
+    rows: list[list[Any]] = u["samples"]
+    if rows and isinstance(rows[0][0], str):  # format v1: ISO-8601 sample times
+        times = array("q", [to_us(datetime.fromisoformat(r[0])) for r in rows])
+    else:
+        times = array("q", [r[0] for r in rows])
+    return Series(
+        times=times,
+        values=array("d", [r[1] for r in rows]),
+        limits=array("d", [NO_LIMIT if r[2] is None else r[2] for r in rows]),
+        counts=array("q", [r[3] if len(r) > 3 else 1 for r in rows]),
+        armed=bool(u.get("armed", True)),
+        checked_at=_pdt(u.get("checked_at")),
+    )
 
 
 def state_to_dict(state: AccountState) -> dict[str, Any]:
@@ -82,7 +117,7 @@ def state_to_dict(state: AccountState) -> dict[str, Any]:
                 "module": key[2],
                 "armed": s.armed,
                 "checked_at": _dt(s.checked_at),
-                "samples": [_sample_out(x) for x in s.samples],
+                "samples": series_rows(s),
             }
             for key, s in state.usage.items()
         ],
@@ -158,7 +193,7 @@ def state_to_dict(state: AccountState) -> dict[str, Any]:
 
 def state_from_dict(raw: dict[str, Any]) -> AccountState:
     version = raw.get("v", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise ValueError(f"unsupported account state format v{version}")
     prof = raw.get("profile") or {}
     return AccountState(
@@ -167,9 +202,9 @@ def state_from_dict(raw: dict[str, Any]) -> AccountState:
         pruned_at=_pdt(raw.get("pruned_at")),
         profile=Profile(
             name=prof.get("name"),
-            csm_owner=prof.get("csm_owner"),
-            ae_owner=prof.get("ae_owner"),
-            health=prof.get("health"),
+            csm_owner=_intern_opt(prof.get("csm_owner")),
+            ae_owner=_intern_opt(prof.get("ae_owner")),
+            health=_intern_opt(prof.get("health")),
             field_at={k: _req_dt(v) for k, v in (prof.get("field_at") or {}).items()},
         ),
         products={
@@ -183,10 +218,8 @@ def state_from_dict(raw: dict[str, Any]) -> AccountState:
         },
         products_at=_pdt(raw.get("products_at")),
         usage={
-            (u["product"], u["metric"], u.get("module") or ""): Series(
-                samples=[_sample_in(x) for x in u["samples"]],
-                armed=bool(u.get("armed", True)),
-                checked_at=_pdt(u.get("checked_at")),
+            (intern(u["product"]), intern(u["metric"]), intern(u.get("module") or "")): (
+                _series_in(u)
             )
             for u in raw.get("usage") or []
         },
@@ -194,31 +227,33 @@ def state_from_dict(raw: dict[str, Any]) -> AccountState:
         tickets={
             k: Ticket(
                 ticket_id=k,
-                requester_id=t["requester_id"],
+                requester_id=intern(t["requester_id"]),
                 requester_name=t["requester_name"],
-                requester_role=t.get("requester_role", ""),
+                requester_role=intern(t.get("requester_role", "")),
                 subject=t.get("subject", ""),
                 quote=t.get("quote", ""),
-                topics=list(t.get("topics") or []),
+                topics=[intern(x) for x in t.get("topics") or ()],
                 escalation=bool(t.get("escalation", False)),
                 opened_at=_req_dt(t["opened_at"]),
                 updated_at=_req_dt(t["updated_at"]),
                 closed_at=_pdt(t.get("closed_at")),
-                pain={a: list(m) for a, m in (t.get("pain") or {}).items()},
+                pain={intern(a): [intern(x) for x in m] for a, m in (t.get("pain") or {}).items()},
             )
             for k, t in (raw.get("tickets") or {}).items()
         },
         workarounds=[
-            Workaround(w["kind"], w["product"], w.get("detail", ""), _req_dt(w["at"]))
+            Workaround(
+                intern(w["kind"]), intern(w["product"]), w.get("detail", ""), _req_dt(w["at"])
+            )
             for w in raw.get("workarounds") or []
         ],
         escalations={
-            k: Escalation(e["status"], _req_dt(e["at"]))
+            k: Escalation(intern(e["status"]), _req_dt(e["at"]))
             for k, e in (raw.get("escalations") or {}).items()
         },
         renewals={
             k: Renewal(
-                status=r["status"],
+                status=intern(r["status"]),
                 renewal_date=date.fromisoformat(r["renewal_date"]),
                 at=_req_dt(r["at"]),
                 last_closed_at=_pdt(r.get("last_closed_at")),
@@ -227,17 +262,21 @@ def state_from_dict(raw: dict[str, Any]) -> AccountState:
         },
         stakeholders={
             k: Stakeholder(
-                s["name"], s.get("title", ""), s["persona"], bool(s["present"]), _req_dt(s["at"])
+                s["name"],
+                intern(s.get("title", "")),
+                intern(s["persona"]),
+                bool(s["present"]),
+                _req_dt(s["at"]),
             )
             for k, s in (raw.get("stakeholders") or {}).items()
         },
         notes=[
             Note(
-                n["kind"],
+                intern(n["kind"]),
                 n.get("text", ""),
                 n.get("adjacent_product"),
                 n.get("competitor"),
-                n.get("author_role"),
+                _intern_opt(n.get("author_role")),
                 _req_dt(n["at"]),
             )
             for n in raw.get("notes") or []

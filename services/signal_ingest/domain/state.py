@@ -1,16 +1,20 @@
 """Per-account state: the facts the signal rules and gates read.
 
 Plain dataclasses, persisted by the lead as one JSON document per account
-(see ``codec.py``). History is bounded: ``prune`` drops what no rule can look
-at any more, relative to the newest event time seen for the account (never the
-wall clock), so replaying a stream gives the same state.
+(see ``codec.py``) and cached decoded for every active account, so they are
+kept small: a usage series holds its samples as parallel ``array`` columns,
+not as ``Sample`` objects. History is bounded: ``prune`` drops what no rule
+can look at any more, relative to the newest event time seen for the account
+(never the wall clock), so replaying a stream gives the same state.
 """
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from operator import mul
 
 from .catalog import Settings
 
@@ -26,63 +30,168 @@ PRUNE_EVERY = timedelta(hours=6)
 
 @dataclass(slots=True)
 class Sample:
+    """One usage reading, as handed in to and out of a ``Series`` (which stores
+    its samples as compact arrays, not as ``Sample`` objects)."""
+
     at: datetime
     value: float
     limit: float | None
     count: int = 1  # >1 once older samples of one day are compacted into their mean
 
 
-def _sample_at(sample: Sample) -> datetime:
-    return sample.at
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+_DAY_US = 86_400_000_000
+NO_LIMIT = float("nan")  # a sample without a limit, in ``Series.limits``
 
 
-@dataclass(slots=True)
+def to_us(at: datetime) -> int:
+    """Microseconds since the Unix epoch (UTC) of an aware datetime, exactly."""
+    return (at - EPOCH) // _ONE_US
+
+
+def from_us(us: int) -> datetime:
+    """The UTC datetime ``us`` microseconds after the Unix epoch."""
+    return EPOCH + timedelta(microseconds=us)
+
+
+def _int_array() -> array[int]:
+    return array("q")
+
+
+def _float_array() -> array[float]:
+    return array("d")
+
+
+@dataclass(slots=True, eq=False)
 class Series:
-    samples: list[Sample] = field(default_factory=list)
+    """One usage metric's samples in time order, as parallel arrays (one entry
+    per sample, ~32 bytes instead of a ~240-byte ``Sample`` with its datetime):
+    ``times`` in microseconds since the epoch (UTC, strictly increasing),
+    ``values``, ``limits`` (``NO_LIMIT``, a NaN, for none) and ``counts`` (>1
+    for a day's samples compacted into their mean). Usage event times are UTC,
+    so a sample handed back out (``latest``, ``samples``) equals the one put in.
+    """
+
+    times: array[int] = field(default_factory=_int_array)
+    values: array[float] = field(default_factory=_float_array)
+    limits: array[float] = field(default_factory=_float_array)
+    counts: array[int] = field(default_factory=_int_array)
     armed: bool = True  # usage ceiling may fire; cleared on firing, set below re-arm
     checked_at: datetime | None = None  # newest sample the arm state reflects
 
     def insert(self, sample: Sample) -> bool:
         """Insert in time order (a sample at the same instant replaces the old
         one). Returns True when the sample is the newest of the series."""
-        samples = self.samples
-        if not samples or sample.at > samples[-1].at:
-            samples.append(sample)
+        t = to_us(sample.at)
+        limit = NO_LIMIT if sample.limit is None else sample.limit
+        times = self.times
+        if not times or t > times[-1]:
+            times.append(t)
+            self.values.append(sample.value)
+            self.limits.append(limit)
+            self.counts.append(sample.count)
             return True
-        i = bisect_left(samples, sample.at, key=_sample_at)
-        if samples[i].at == sample.at:
-            samples[i] = sample
-            return i == len(samples) - 1
-        samples.insert(i, sample)
+        i = bisect_left(times, t)
+        if times[i] == t:
+            self.values[i] = sample.value
+            self.limits[i] = limit
+            self.counts[i] = sample.count
+            return i == len(times) - 1
+        times.insert(i, t)
+        self.values.insert(i, sample.value)
+        self.limits.insert(i, limit)
+        self.counts.insert(i, sample.count)
         return False
+
+    def _sample(self, i: int) -> Sample:
+        limit = self.limits[i]
+        return Sample(
+            from_us(self.times[i]),
+            self.values[i],
+            None if limit != limit else limit,  # NaN: no limit
+            self.counts[i],
+        )
 
     @property
     def latest(self) -> Sample | None:
-        return self.samples[-1] if self.samples else None
+        return self._sample(len(self.times) - 1) if self.times else None
+
+    @property
+    def samples(self) -> list[Sample]:
+        """All samples as ``Sample`` objects (a fresh list: views and tests, not
+        the hot path)."""
+        return [self._sample(i) for i in range(len(self.times))]
 
     def mean_between(self, start: datetime, end: datetime) -> float | None:
-        """Mean of the sample values with start < at <= end."""
-        lo = bisect_right(self.samples, start, key=_sample_at)
-        hi = bisect_right(self.samples, end, key=_sample_at)
+        """Count-weighted mean of the sample values with start < at <= end."""
+        lo = bisect_right(self.times, to_us(start))
+        hi = bisect_right(self.times, to_us(end))
         if hi <= lo:
             return None
-        window = self.samples[lo:hi]
-        return sum(s.value * s.count for s in window) / sum(s.count for s in window)
+        counts = self.counts[lo:hi]
+        return sum(map(mul, self.values[lo:hi], counts)) / sum(counts)
 
     def compact(self, raw_from: datetime) -> None:
         """Merge the samples of each UTC day older than ``raw_from`` into one
         (count-weighted mean, last limit, last time): means stay exact, the
         stored series stays ~one point per day however often a vendor pushes."""
-        out: list[Sample] = []
-        for s in self.samples[:-1]:  # the newest sample is the current reading: keep it
-            prev = out[-1] if out else None
-            if prev is not None and s.at < raw_from and prev.at.date() == s.at.date():
-                total = prev.count + s.count
-                value = (prev.value * prev.count + s.value * s.count) / total
-                out[-1] = Sample(s.at, value, s.limit, total)
+        times, values, limits, counts = self.times, self.values, self.limits, self.counts
+        # Only samples older than raw_from merge; the newest is the current reading: keep it.
+        end = min(bisect_left(times, to_us(raw_from)), len(times) - 1)
+        if end < 2:
+            return
+        out_t, out_v, out_l, out_c = times[:1], values[:1], limits[:1], counts[:1]
+        for i in range(1, end):
+            t = times[i]
+            if out_t[-1] // _DAY_US == t // _DAY_US:  # same UTC day
+                prev, count = out_c[-1], counts[i]
+                total = prev + count
+                out_v[-1] = (out_v[-1] * prev + values[i] * count) / total
+                out_t[-1], out_l[-1], out_c[-1] = t, limits[i], total
             else:
-                out.append(s)
-        self.samples = out + self.samples[-1:]
+                out_t.append(t)
+                out_v.append(values[i])
+                out_l.append(limits[i])
+                out_c.append(counts[i])
+        if len(out_t) < end:
+            times[:end], values[:end], limits[:end], counts[:end] = out_t, out_v, out_l, out_c
+
+    def drop_before(self, at: datetime) -> None:
+        """Drop the samples older than ``at``, but never the newest."""
+        cut = min(bisect_left(self.times, to_us(at)), len(self.times) - 1)
+        if cut > 0:
+            self._drop_first(cut)
+
+    def keep_last(self, n: int) -> None:
+        """Keep only the newest ``n`` samples."""
+        extra = len(self.times) - n
+        if extra > 0:
+            self._drop_first(extra)
+
+    def _drop_first(self, n: int) -> None:
+        del self.times[:n], self.values[:n], self.limits[:n], self.counts[:n]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Series):
+            return NotImplemented
+        return (
+            self.times == other.times
+            and self.values == other.values
+            and self.counts == other.counts
+            and _same_limits(self.limits, other.limits)
+            and self.armed == other.armed
+            and self.checked_at == other.checked_at
+        )
+
+
+def _same_limits(a: array[float], b: array[float]) -> bool:
+    # Elementwise, with NaN (no limit) equal to NaN, which array == does not do.
+    if a.tobytes() == b.tobytes():
+        return True
+    if len(a) != len(b):
+        return False
+    return all(x == y or (x != x and y != y) for x, y in zip(a, b, strict=True))
 
 
 @dataclass(slots=True)
@@ -231,10 +340,9 @@ def prune(state: AccountState, settings: Settings, force: bool = False) -> None:
     state.pruned_at = ref
     usage_from = ref - timedelta(days=2 * settings.declining_usage_window_days + 10)
     for series in state.usage.values():
-        keep = [s for s in series.samples[:-1] if s.at >= usage_from]
-        series.samples = keep + series.samples[-1:]
+        series.drop_before(usage_from)  # keeps the newest sample however old
         series.compact(ref - RAW_SAMPLES_FOR)
-        series.samples = series.samples[-MAX_SAMPLES_PER_SERIES:]
+        series.keep_last(MAX_SAMPLES_PER_SERIES)
 
     ticket_from = ref - timedelta(days=max(settings.adjacent_pain_window_days, 90))
     state.tickets = {

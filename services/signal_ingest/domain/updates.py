@@ -5,6 +5,11 @@ every fact carries the time it was true and an older event never overwrites a
 newer fact about the same thing: profile fields, product lists, escalations,
 renewals, stakeholders and ticket status each keep their own fact time. Equal
 times are resolved deterministically (a resolution beats an opening).
+
+Short categorical strings kept in the state (series keys, roles, topics, pain
+terms, kinds, statuses, personas, owners) are ``sys.intern``-ed: thousands of
+cached states then share one copy of each instead of one per event. Free text
+(subjects, quotes, note text, details) is not.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import re
 from bisect import insort
 from dataclasses import dataclass, field
 from datetime import datetime
+from sys import intern
 
 from shared.messages.inbound import (
     AccountEscalationEvent,
@@ -68,14 +74,17 @@ def apply_facts(state: AccountState, event: CanonicalEvent, catalog: Catalog) ->
     out = Applied()
     if isinstance(event, UsageMetricEvent):
         d = event.data
-        key = (d.product, d.metric, d.module or "")
-        series = state.usage.setdefault(key, Series())
+        key = (intern(d.product), intern(d.metric), intern(d.module) if d.module else "")
+        series = state.usage.get(key)
+        if series is None:  # not setdefault: no new Series (four arrays) per event
+            series = state.usage[key] = Series()
         out.series_key = key
         out.newest_sample = series.insert(Sample(at, d.value, d.limit))
         out.gates_touched.add(GateReason.DECLINING_USAGE)
     elif isinstance(event, UsageWorkaroundEvent):
         w = event.data
-        insort(state.workarounds, Workaround(w.kind, w.product, w.detail, at), key=lambda x: x.at)
+        workaround = Workaround(intern(w.kind), intern(w.product), w.detail, at)
+        insort(state.workarounds, workaround, key=lambda x: x.at)
     elif isinstance(event, TicketOpenedEvent | TicketClosedEvent):
         _apply_ticket(state, event.data, at, isinstance(event, TicketClosedEvent), catalog, out)
     elif isinstance(event, AccountProfileEvent):
@@ -87,7 +96,7 @@ def apply_facts(state: AccountState, event: CanonicalEvent, catalog: Catalog) ->
         e = event.data
         known = state.escalations.get(e.escalation_id)
         if known is None or at > known.at or (at == known.at and e.status == "resolved"):
-            state.escalations[e.escalation_id] = Escalation(e.status, at)
+            state.escalations[e.escalation_id] = Escalation(intern(e.status), at)
             out.gates_touched.add(GateReason.OPEN_ESCALATION)
     elif isinstance(event, AccountStakeholderEvent):
         s = event.data
@@ -97,11 +106,18 @@ def apply_facts(state: AccountState, event: CanonicalEvent, catalog: Catalog) ->
             out.stakeholder_added = present and (
                 known_s is None or not known_s.present or known_s.persona != s.persona
             )
-            state.stakeholders[s.contact_id] = Stakeholder(s.name, s.title, s.persona, present, at)
+            state.stakeholders[s.contact_id] = Stakeholder(
+                s.name, intern(s.title), intern(s.persona), present, at
+            )
     elif isinstance(event, AccountNoteEvent):
         n = event.data
         note = Note(
-            n.kind, n.text[:NOTE_TEXT_KEEP], n.adjacent_product, n.competitor, n.author_role, at
+            intern(n.kind),
+            n.text[:NOTE_TEXT_KEEP],
+            n.adjacent_product,
+            n.competitor,
+            intern(n.author_role) if n.author_role is not None else None,
+            at,
         )
         insort(state.notes, note, key=lambda x: x.at)
         if n.kind == "competitor_purchase":
@@ -142,12 +158,12 @@ def _apply_ticket(
     if ticket is None:
         ticket = Ticket(
             ticket_id=d.ticket_id,
-            requester_id=d.requester.contact_id,
+            requester_id=intern(d.requester.contact_id),
             requester_name=d.requester.name,
-            requester_role=d.requester.role,
+            requester_role=intern(d.requester.role),
             subject=d.subject,
             quote="",
-            topics=list(d.topics),
+            topics=[intern(t) for t in d.topics],
             escalation=d.escalation,
             opened_at=at,
             updated_at=at,
@@ -162,11 +178,11 @@ def _apply_ticket(
         if at >= ticket.updated_at:
             ticket.updated_at = at
             ticket.closed_at = at if closing else None
-            ticket.requester_id = d.requester.contact_id
+            ticket.requester_id = intern(d.requester.contact_id)
             ticket.requester_name = d.requester.name
-            ticket.requester_role = d.requester.role
+            ticket.requester_role = intern(d.requester.role)
             ticket.subject = d.subject
-            ticket.topics = list(d.topics)
+            ticket.topics = [intern(t) for t in d.topics]
             ticket.escalation = d.escalation
             _match_pain(ticket, d, catalog)
     if was_open_escalation != (ticket.escalation and not ticket.closed):
@@ -178,7 +194,7 @@ def _match_pain(ticket: Ticket, d: TicketData, catalog: Catalog) -> None:
     for adj in catalog.adjacent_products:
         terms = adj.pain_match(d.topics, d.subject, d.description)
         if terms:
-            ticket.pain[adj.id] = terms
+            ticket.pain[intern(adj.id)] = [intern(t) for t in terms]
     ticket.quote = customer_quote(d.subject, d.description, ticket.pain) if ticket.pain else ""
 
 
@@ -200,6 +216,8 @@ def _apply_profile(state: AccountState, event: AccountProfileEvent, out: Applied
         value = getattr(d, name)
         known_at = prof.field_at.get(name)
         if value is not None and (known_at is None or at >= known_at):
+            if name != "name":  # owners and health are categorical, the name is not
+                value = intern(value)
             changed = changed or getattr(prof, name) != value
             setattr(prof, name, value)
             prof.field_at[name] = at
@@ -226,9 +244,9 @@ def _apply_renewal(state: AccountState, event: AccountRenewalEvent) -> None:
     known = state.renewals.get(d.product)
     closed_at = at if d.status in CLOSED_RENEWAL else None
     if known is None:
-        state.renewals[d.product] = Renewal(d.status, d.renewal_date, at, closed_at)
+        state.renewals[d.product] = Renewal(intern(d.status), d.renewal_date, at, closed_at)
         return
     if closed_at is not None and (known.last_closed_at is None or closed_at > known.last_closed_at):
         known.last_closed_at = closed_at  # a closure happened, even if reported late
     if at >= known.at:
-        known.status, known.renewal_date, known.at = d.status, d.renewal_date, at
+        known.status, known.renewal_date, known.at = intern(d.status), d.renewal_date, at

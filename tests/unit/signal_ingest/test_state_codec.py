@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from datetime import UTC, datetime
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +17,8 @@ from services.signal_ingest.domain import (
     state_from_dict,
     state_to_dict,
 )
-from services.signal_ingest.domain.state import prune
+from services.signal_ingest.domain.codec import FORMAT_VERSION
+from services.signal_ingest.domain.state import Sample, from_us, prune
 
 from .builders import (
     ACCOUNT,
@@ -83,6 +87,101 @@ def test_restored_state_behaves_the_same() -> None:
     assert state == restored
 
 
+def test_usage_samples_are_stored_as_epoch_microsecond_rows() -> None:
+    state = _busy_state()
+    raw = state_to_dict(state)
+    assert raw["v"] == FORMAT_VERSION == 2
+    by_metric = {u["metric"]: u for u in raw["usage"]}
+    assert by_metric["api_calls"]["samples"] == [[1_793_628_000_000_000, 85.0, 100.0]]
+    assert by_metric["active_seats"]["samples"] == [[1_793_628_000_000_000, 55.0, None]]
+    assert by_metric["api_calls"]["checked_at"] == day(0).isoformat()  # the rest: unchanged
+
+
+# A document as format v1 stored it (sample times as ISO-8601 strings).
+_V1_DOCUMENT: dict[str, Any] = {
+    "v": 1,
+    "account_id": ACCOUNT,
+    "latest_event_at": "2026-11-04T08:00:00+00:00",
+    "pruned_at": "2026-11-04T08:00:00+00:00",
+    "profile": {"name": None, "csm_owner": None, "ae_owner": None, "health": None, "field_at": {}},
+    "products": {},
+    "products_at": None,
+    "usage": [
+        {
+            "product": "workflow_platform",
+            "metric": "api_calls",
+            "module": "",
+            "armed": False,
+            "checked_at": "2026-11-04T08:00:00+00:00",
+            "samples": [
+                ["2026-11-02T14:00:00.000250+00:00", 40.5, 100.0, 3],
+                ["2026-11-03T09:30:00+00:00", 41.0, None],
+                ["2026-11-04T08:00:00+00:00", 47.0, 100.0],
+            ],
+        },
+        {
+            "product": "workflow_platform",
+            "metric": "active_seats",
+            "module": "workflow",
+            "armed": True,
+            "checked_at": None,
+            "samples": [],
+        },
+    ],
+    "milestones": {},
+    "tickets": {},
+    "workarounds": [],
+    "escalations": {},
+    "renewals": {},
+    "stakeholders": {},
+    "notes": [],
+    "competitor_purchases": [],
+    "plays": {},
+    "last_fired": {},
+}
+
+
+def _as_v1(document: dict[str, Any]) -> dict[str, Any]:
+    """The v1 form of a v2 document: sample times as ISO-8601 strings."""
+    old = copy.deepcopy(document)
+    old["v"] = 1
+    for u in old["usage"]:
+        for row in u["samples"]:
+            row[0] = from_us(row[0]).isoformat()
+    return old
+
+
+def test_a_stored_v1_document_still_decodes() -> None:
+    state = state_from_dict(json.loads(json.dumps(_V1_DOCUMENT)))
+    series = state.usage[("workflow_platform", "api_calls", "")]
+    assert series.samples == [
+        Sample(datetime(2026, 11, 2, 14, 0, 0, 250, tzinfo=UTC), 40.5, 100.0, 3),
+        Sample(datetime(2026, 11, 3, 9, 30, tzinfo=UTC), 41.0, None),
+        Sample(datetime(2026, 11, 4, 8, tzinfo=UTC), 47.0, 100.0),
+    ]
+    assert series.armed is False and series.checked_at == datetime(2026, 11, 4, 8, tzinfo=UTC)
+    v2 = state_to_dict(state)
+    assert v2["v"] == 2
+    assert v2["usage"][0]["samples"] == [
+        [1_793_628_000_000_250, 40.5, 100.0, 3],
+        [1_793_698_200_000_000, 41.0, None],
+        [1_793_779_200_000_000, 47.0, 100.0],
+    ]
+    assert state_from_dict(json.loads(json.dumps(v2))) == state
+    assert _as_v1(v2) == _V1_DOCUMENT
+
+
+def test_v1_and_v2_documents_of_a_state_decode_the_same() -> None:
+    state = _busy_state()
+    run(state, *(metric(50 + i % 7, at=day(3 + i / 10)) for i in range(40)))
+    prune(state, catalog().settings, force=True)  # some samples now have counts > 1
+    v2 = json.loads(json.dumps(state_to_dict(state)))
+    assert any(len(row) == 4 for u in v2["usage"] for row in u["samples"])
+    from_v1 = state_from_dict(json.loads(json.dumps(_as_v1(v2))))
+    assert from_v1 == state_from_dict(v2) == state
+    assert state_to_dict(from_v1) == v2
+
+
 def test_history_is_bounded_relative_to_event_time() -> None:
     state = AccountState(ACCOUNT)
     run(state, *(metric(10 + i % 5, at=day(i)) for i in range(0, 200, 2)))
@@ -149,3 +248,64 @@ def test_account_view_shows_usage_against_limits_and_gates() -> None:
     assert "open_escalation" in view["gates"][ANALYTICS]["reasons"]
     assert "play_open" in view["gates"][ANALYTICS]["reasons"]
     assert "ticket:" in " ".join(view["open_escalations"])
+
+
+def _fresh(text: str) -> str:
+    """An equal string that is a distinct object, as a parsed message carries."""
+    return "".join(list(text))
+
+
+def _folded_state() -> AccountState:
+    state = AccountState(ACCOUNT)
+    run(
+        state,
+        profile(day(0), health=_fresh("yellow"), csm_owner=_fresh("Casey Quinn")),
+        metric(50, product=_fresh("workflow_platform"), name=_fresh("api_calls")),
+        metric(5, None, day(0), name=_fresh("active_seats"), module=_fresh("workflow")),
+        ticket(
+            _fresh("c-ana"), at=day(1), role=_fresh("Ops Manager"), topics=[_fresh("reporting")]
+        ),
+        workaround(
+            day(1), kind=_fresh("export_to_spreadsheet"), product=_fresh("workflow_platform")
+        ),
+        event("account.escalation", {"escalation_id": "E1", "status": _fresh("opened")}, day(1)),
+        event(
+            "account.stakeholder",
+            {
+                "contact_id": "c1",
+                "name": "Dana",
+                "title": _fresh("CISO"),
+                "persona": _fresh("ciso"),
+                "change": "added",
+            },
+            day(1),
+        ),
+        note("qbr", "Quarterly review.", day(1), author_role="csm"),
+    )
+    return state
+
+
+def _categorical(state: AccountState) -> list[str]:
+    p = state.profile
+    out = [x for key in state.usage for x in key] + [p.health or "", p.csm_owner or ""]
+    for t in state.tickets.values():
+        out += [t.requester_id, t.requester_role, *t.topics]
+        out += [x for adj, terms in t.pain.items() for x in (adj, *terms)]
+    out += [x for w in state.workarounds for x in (w.kind, w.product)]
+    out += [e.status for e in state.escalations.values()]
+    out += [x for s in state.stakeholders.values() for x in (s.title, s.persona)]
+    out += [x for n in state.notes for x in (n.kind, n.author_role or "")]
+    return out
+
+
+def test_categorical_strings_are_shared_between_states() -> None:
+    assert _fresh("ciso") is not _fresh("ciso")
+    built_a, built_b = _folded_state(), _folded_state()
+    text = json.dumps(state_to_dict(built_a))
+    loaded_a, loaded_b = state_from_dict(json.loads(text)), state_from_dict(json.loads(text))
+    strings = _categorical(built_a)
+    assert "reporting" in strings and "Casey Quinn" in strings and "ciso" in strings
+    assert any(t.pain for t in built_a.tickets.values())  # pain terms are covered
+    for other in (built_b, loaded_a, loaded_b):
+        assert _categorical(other) == strings
+        assert all(x is y for x, y in zip(_categorical(other), strings, strict=True))

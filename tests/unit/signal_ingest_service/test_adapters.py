@@ -78,14 +78,22 @@ def _busy_state() -> AccountState:
     return state
 
 
-def test_fast_codec_writes_the_domain_format_v1() -> None:
+def test_fast_codec_writes_the_domain_format_v2() -> None:
     state = _busy_state()
     raw = encode_state(state)
     assert orjson.loads(raw) == state_to_dict(state)
+    assert orjson.loads(raw)["v"] == 2
     assert any(len(s) == 4 for u in orjson.loads(raw)["usage"] for s in u["samples"]), (
         "compacted samples (count) are covered"
     )
+    assert any(s[2] is None for u in orjson.loads(raw)["usage"] for s in u["samples"]), (
+        "samples without a limit are covered"
+    )
+    assert all(type(s[0]) is int for u in orjson.loads(raw)["usage"] for s in u["samples"]), (
+        "sample times are epoch microseconds"
+    )
     assert state_to_dict(decode_state(raw)) == state_to_dict(state)
+    assert decode_state(raw) == state
 
 
 def test_cache_hands_entries_out_once_and_evicts_the_oldest() -> None:
