@@ -205,8 +205,13 @@ class SignalWorker:
         now = time.monotonic()
         if now - self._collected_at >= every:
             gc.unfreeze()
-            gc.collect()
-            self._collected_at = now
+            unreachable = gc.collect()
+            self._collected_at = time.monotonic()
+            log.info(
+                "gc_full_collect",
+                unreachable=unreachable,
+                seconds=round(self._collected_at - now, 3),
+            )
         gc.freeze()
 
     async def handle_plays(self, session: AsyncSession, messages: list[Consumed]) -> None:

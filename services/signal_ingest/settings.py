@@ -30,17 +30,16 @@ class SignalIngestSettings(ServiceSettings):
     signature_tolerance_s: int = Field(default=300, ge=1, le=3600)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Consumer hot path: bigger batches mean fewer state writes per event (an
-    # account touched by five events in a batch is written once), but every
-    # account of a batch is in memory at once, with the batch itself and the
-    # garbage collector walking all of it. Measured (bench scenario 2, CPU of
-    # the consumer process per event, peak RSS): 1M events / 10k accounts:
-    # 50,000 -> 103 us, 924 MB; 10,000 -> 85 us, 635 MB; 5,000 -> 104 us,
-    # 572 MB. 200k events: 50,000 -> 99 us, 524 MB; 10,000 -> 78 us, 301 MB;
-    # 5,000 -> 72 us, 275 MB. (What stays is the decoded state of every
-    # account, ~30 KB each at 100 events: see the state cache below.)
-    consumer_max_records: int = Field(default=10_000, ge=1, le=50_000)
+    # account touched by five events in a batch is written once), but the whole
+    # batch is in memory at once. Measured (bench scenario 2, 1M events / 10k
+    # accounts, two consumer processes, shared machine; consumers' CPU per
+    # event, PostgreSQL CPU per event, peak RSS of the larger process):
+    # 5,000 -> 73.7 us, 28.6 us, 305 MB (292 MB with 1 MiB partition fetches);
+    # 10,000 -> 70.3 us, 27.6 us, 332 MB; 20,000 -> 64.2 us, 22.2 us, 358 MB.
+    # 5,000 keeps a process under 300 MB with 5,000 accounts of ~100 events.
+    consumer_max_records: int = Field(default=5_000, ge=1, le=50_000)
     # Decoded account records kept in memory (checked against the row version
-    # and xmin on every batch); about 10 KiB each.
+    # and xmin on every batch); ~20 KiB each at 100 events per account.
     state_cache_size: int = Field(default=25_000, ge=0, alias="STATE_CACHE_SIZE")
     # The cached states are millions of long-lived objects: with CPython's
     # default gen-0 threshold (700) the cyclic GC re-walks them constantly. A
