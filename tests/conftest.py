@@ -3,6 +3,10 @@
 ``DATABASE_URL`` / ``KAFKA_BOOTSTRAP_SERVERS`` are used when set; otherwise the
 embedded PostgreSQL and the embedded broker are started for the session. Each
 test isolates itself with its own schema and topic prefix (see ``isolated``).
+
+Also the order of a run that has both the integration suite and the tests whose
+work may run beside it (``tests/support/early.py``; ``CROSSSELL_TEST_SERIAL=1``
+turns that off): the integration suite first, those tests right after it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,36 @@ from pathlib import Path
 import pytest
 
 from shared.embedded import EmbeddedBroker, EmbeddedPostgres
+from tests.support import early
 from tests.support.isolation import Isolation, new_isolation
+
+
+def _beside(item: pytest.Item, rootpath: Path) -> bool:
+    return item.path.is_relative_to(rootpath / early.BESIDE)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if early.SERIAL:
+        return
+    ahead = [item for item in items if early.work_of(item) is not None]
+    beside = [item for item in items if _beside(item, config.rootpath)]
+    if not ahead or not beside:
+        return
+    moved = {id(item) for item in ahead + beside}
+    items[:] = beside + ahead + [item for item in items if id(item) not in moved]
+    config.stash[early.LANE] = early.Lane(ahead)
+
+
+@pytest.fixture(autouse=True)
+def _early_work(request: pytest.FixtureRequest) -> None:
+    """At the integration suite's first test, start the work that runs beside it."""
+    lane = request.config.stash.get(early.LANE, None)
+    if lane is None or lane.started or not _beside(request.node, request.config.rootpath):
+        return
+    # The session's PostgreSQL and broker first: no two embedded starts at once.
+    request.getfixturevalue("pg_url")
+    request.getfixturevalue("kafka_bootstrap")
+    lane.start(request.getfixturevalue("tmp_path_factory"))
 
 
 @pytest.fixture(scope="session")

@@ -4,13 +4,15 @@ Runs the real command as a subprocess (every scenario, small) and checks that
 it produced a complete table and JSON: all seven scenarios, every figure a
 positive number, each target row with its ratio and verdict. It asserts
 nothing about the figures themselves (a shared CI machine is too noisy).
+
+In a full run the command runs beside the integration suite, ahead of this
+test's turn (``tests/support/early.py``); the test checks what it produced.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 import time
@@ -18,25 +20,37 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import early
+
 ROOT = Path(__file__).resolve().parents[2]
 # A target row per scenario (the figure the issue asks for); 7 has one per process.
 TARGETS = {1: 1, 2: 2, 3: 2, 4: 1, 5: 1, 6: 2, 7: 4}
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(900)
-def test_bench_quick_produces_the_whole_table(tmp_path: Path) -> None:
-    out = tmp_path / "bench.json"
+def _bench(
+    directory: Path, notes: list[str]
+) -> tuple[subprocess.CompletedProcess[str], float, Path]:
+    out = directory / "bench.json"
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "crosssell.cli", "bench", "--quick", "--out", str(out)],
         cwd=ROOT,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**early.environ(), "COLUMNS": "200"},
         capture_output=True,
         text=True,
         timeout=840,
+        preexec_fn=early.die_with_parent,  # noqa: PLW1509
     )
-    took = time.monotonic() - started
+    return proc, time.monotonic() - started, out
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@early.work(_bench)
+def test_bench_quick_produces_the_whole_table(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    proc, took, out = early.outcome(request, tmp_path)
     print(proc.stdout[-6000:])
     print(f"crosssell bench --quick took {took:.0f}s")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]

@@ -12,6 +12,9 @@ and timings land in ``test-artifacts/console/``. Stops the system with SIGTERM.
 Needs ``/usr/bin/chromium`` and ``node_modules/playwright-core`` (``.ci/run``
 installs both from the repo's files). Without them the test is skipped with
 the reason, except under CI (``CI`` set), where it fails.
+
+In a full run all this happens beside the integration suite, ahead of the
+test's turn (``tests/support/early.py``); the test reports its outcome.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import psutil
 import pytest
 
 from crosssell.services import SERVICES
+from tests.support import early
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tests" / "browser" / "console.spec.mjs"
@@ -93,11 +97,11 @@ def _wait_ready(up: subprocess.Popen[bytes], session_file: Path, timeout_s: floa
                     return session
             except (httpx.HTTPError, ValueError):
                 pass
-        time.sleep(0.3)
+        time.sleep(0.1)
     raise AssertionError("services not ready in time")
 
 
-def _node(env: dict[str, str], phase: str, timeout_s: float = 300) -> str:
+def _node(env: dict[str, str], phase: str, notes: list[str], timeout_s: float = 300) -> str:
     started = time.monotonic()
     run = subprocess.run(
         ["node", str(SPEC)],
@@ -106,25 +110,30 @@ def _node(env: dict[str, str], phase: str, timeout_s: float = 300) -> str:
         capture_output=True,
         text=True,
         timeout=timeout_s,
+        preexec_fn=early.die_with_parent,  # noqa: PLW1509
     )
     # Debian's chromium wrapper script complains about an unrelated test on stderr.
     output = run.stdout + "".join(
         line for line in run.stderr.splitlines(keepends=True) if "unexpected operator" not in line
     )
-    print(f"--- console.spec.mjs ({phase}, {time.monotonic() - started:.1f}s)\n{output}")
+    notes.append(f"--- console.spec.mjs ({phase}, {time.monotonic() - started:.1f}s)\n{output}")
     assert run.returncode == 0, f"the browser test failed ({phase}):\n{output[-6000:]}"
     return output
 
 
-@pytest.mark.timeout(900)
-def test_console_in_a_browser(browser_ready: None, tmp_path: Path) -> None:
+def _console_in_a_browser(tmp_path: Path, notes: list[str]) -> None:
+    """The whole test (nothing without Chromium or playwright-core: ``browser_ready``
+    says why). May run ahead of the test's turn (``tests/support/early.py``), so what
+    it has to say goes to ``notes``, printed by the test."""
+    if _missing():
+        return
     busy = [p for p in PORTS if _listening(p)]
     assert not busy, f"ports {busy} are taken: stop whatever holds them first"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
     data_dir = tmp_path / ".crosssell"
-    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    env = {k: v for k, v in early.environ().items() if k not in NOT_INHERITED}
     up = subprocess.Popen(
         [
             sys.executable,
@@ -141,6 +150,7 @@ def test_console_in_a_browser(browser_ready: None, tmp_path: Path) -> None:
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        preexec_fn=early.die_with_parent,  # noqa: PLW1509
     )
     try:
         session = _wait_ready(up, data_dir / "session.json")
@@ -173,7 +183,7 @@ def test_console_in_a_browser(browser_ready: None, tmp_path: Path) -> None:
             "ARTIFACTS_DIR": str(ARTIFACTS),
             "CHROMIUM_PATH": str(CHROMIUM),
         }
-        output = _node(node_env, "views")
+        output = _node(node_env, "views", notes)
         assert "0 failed" in output
 
         bulk = subprocess.run(
@@ -193,8 +203,10 @@ def test_console_in_a_browser(browser_ready: None, tmp_path: Path) -> None:
             timeout=120,
         )
         assert bulk.returncode == 0, bulk.stdout + bulk.stderr
-        print(bulk.stdout)
-        output = _node({**node_env, "MIN_PLAYS": str(BULK_PLAYS), "LOAD_BUDGET_MS": "1000"}, "load")
+        notes.append(bulk.stdout)
+        output = _node(
+            {**node_env, "MIN_PLAYS": str(BULK_PLAYS), "LOAD_BUDGET_MS": "1000"}, "load", notes
+        )
         assert "0 failed" in output
         for name in ("pipeline", "plays", "play", "reviews", "signals", "signals-new-event"):
             assert (ARTIFACTS / f"{name}.png").exists(), f"no screenshot {name}.png"
@@ -207,3 +219,11 @@ def test_console_in_a_browser(browser_ready: None, tmp_path: Path) -> None:
             up.wait()
             raise
     assert up.returncode == 0, (up.stdout.read().decode() if up.stdout else "")[-3000:]
+
+
+@pytest.mark.timeout(900)
+@early.work(_console_in_a_browser)
+def test_console_in_a_browser(
+    browser_ready: None, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    early.outcome(request, tmp_path)

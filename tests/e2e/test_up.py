@@ -3,13 +3,13 @@
 Starts the real command as a subprocess in an empty directory, waits until
 every service answers /readyz, runs a small ``crosssell demo`` against it,
 checks that plays and Opportunities were produced, then sends SIGTERM and
-checks that no process it started survives.
+checks that no process it started survives. In a full run this happens beside
+the integration suite, ahead of the test's turn (``tests/support/early.py``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import ssl
 import subprocess
@@ -19,8 +19,10 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
 from crosssell.services import SERVICES
+from tests.support import early
 
 OFFSET = 100  # keep clear of a system the developer may be running on the default ports
 PORTS = [spec.port + OFFSET for spec in SERVICES.values()] + [8443 + OFFSET, 9092 + OFFSET]
@@ -46,12 +48,19 @@ def _wait_ready(proc: subprocess.Popen[bytes], timeout_s: float = 120) -> float:
                 return time.monotonic() - started
         except httpx.HTTPError:
             pass
-        time.sleep(0.3)
+        time.sleep(0.1)
     raise AssertionError("services not ready in time")
 
 
 def _descendants(pid: int) -> list[psutil.Process]:
     return psutil.Process(pid).children(recursive=True)
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:  # gone between the two questions
+        return False
 
 
 def _postmaster(data_dir: Path) -> psutil.Process | None:
@@ -61,12 +70,16 @@ def _postmaster(data_dir: Path) -> psutil.Process | None:
     return psutil.Process(int(pid_file.read_text().split()[0]))
 
 
-def test_up_demo_and_clean_stop(tmp_path: Path) -> None:
+def _up_demo_and_clean_stop(tmp_path: Path, notes: list[str]) -> None:
+    """The whole test; may run ahead of the test's turn (``tests/support/early.py``),
+    so what it has to say goes to ``notes``, printed by the test."""
     busy = [p for p in PORTS if not _free(p)]
     assert not busy, f"ports {busy} are taken: stop whatever holds them before running e2e"
     data_dir = tmp_path / ".crosssell"
     env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
+        k: v
+        for k, v in early.environ().items()
+        if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
     }
     up = subprocess.Popen(
         [
@@ -83,10 +96,11 @@ def test_up_demo_and_clean_stop(tmp_path: Path) -> None:
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        preexec_fn=early.die_with_parent,  # noqa: PLW1509
     )
     try:
         ready_s = _wait_ready(up)
-        print(f"crosssell up: all services ready after {ready_s:.1f}s")
+        notes.append(f"crosssell up: all services ready after {ready_s:.1f}s")
         deadline = time.monotonic() + 30
         while not (data_dir / "session.json").exists():  # written once the key is made
             assert time.monotonic() < deadline and up.poll() is None
@@ -115,7 +129,7 @@ def test_up_demo_and_clean_stop(tmp_path: Path) -> None:
             text=True,
             timeout=300,
         )
-        print(demo.stdout[-4000:])
+        notes.append(demo.stdout[-4000:])
         assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
 
         headers = {"Authorization": f"Bearer {session['api_key']}"}
@@ -138,6 +152,16 @@ def test_up_demo_and_clean_stop(tmp_path: Path) -> None:
             raise
     output = up.stdout.read().decode() if up.stdout else ""
     assert up.returncode == 0, output[-3000:]
-    time.sleep(1)
-    survivors = [p for p in tracked if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    # the same 1 s of grace as ever, but done as soon as every process is gone
+    grace = time.monotonic() + 1
+    while True:
+        survivors = [p for p in tracked if _alive(p)]
+        if not survivors or time.monotonic() > grace:
+            break
+        time.sleep(0.05)
     assert not survivors, f"still running after SIGTERM: {survivors}"
+
+
+@early.work(_up_demo_and_clean_stop)
+def test_up_demo_and_clean_stop(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    early.outcome(request, tmp_path)

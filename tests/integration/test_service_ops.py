@@ -1,6 +1,15 @@
-"""Each service answers the ops endpoints of SPEC section 2 with real dependencies."""
+"""Each service answers the ops endpoints of SPEC section 2 with real dependencies.
+
+The three services are configured from the environment (``Settings.load()``, as
+a deployment does) and served side by side for the module: a service stopped
+right after its start waits for its consumer groups' first join (about 5 s on
+the embedded broker), so starting them together pays that wait once, not three
+times. Each test checks its own service exactly as before.
+"""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -12,7 +21,7 @@ from services.play_orchestrator.settings import PlayOrchestratorSettings
 from services.signal_ingest.app import create_app as signal_ingest_app
 from services.signal_ingest.settings import SignalIngestSettings
 from tests.support.http import serve
-from tests.support.isolation import Isolation
+from tests.support.isolation import new_isolation
 from tests.support.kafka import wait_until
 
 FACTORIES = {
@@ -22,13 +31,35 @@ FACTORIES = {
 }
 
 
+@pytest.fixture(scope="module")
+async def base_urls(
+    pg_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[dict[str, str]]:
+    """service -> base URL of that service, running on the real PostgreSQL and broker."""
+    iso = new_isolation(pg_url, kafka_bootstrap, tmp_path_factory.mktemp("service_ops"))
+    apps = {}
+    for service, (factory, settings_cls) in FACTORIES.items():
+        # Settings come from the environment; the services read it only here.
+        with pytest.MonkeyPatch.context() as env:
+            for key, value in iso.env(service).items():
+                env.setenv(key, value)
+            apps[service] = factory(settings_cls.load())  # type: ignore[operator]
+    async with (
+        serve(apps["signal_ingest"]) as signal_ingest,
+        serve(apps["play_orchestrator"]) as play_orchestrator,
+        serve(apps["crm_sync"]) as crm_sync,
+    ):
+        yield {
+            "signal_ingest": signal_ingest,
+            "play_orchestrator": play_orchestrator,
+            "crm_sync": crm_sync,
+        }
+
+
 @pytest.mark.parametrize("service", list(FACTORIES))
-async def test_ops_endpoints(service: str, isolated: Isolation, monkeypatch) -> None:
-    for key, value in isolated.env(service).items():
-        monkeypatch.setenv(key, value)
-    factory, settings_cls = FACTORIES[service]
-    app = factory(settings_cls.load())  # type: ignore[operator]
-    async with serve(app) as base, httpx.AsyncClient(base_url=base, timeout=10) as http:
+async def test_ops_endpoints(service: str, base_urls: dict[str, str]) -> None:
+    base = base_urls[service]
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
         assert (await http.get("/healthz")).json() == {"status": "alive"}
 
         async def ready() -> bool:

@@ -7,12 +7,12 @@ contains the real one, the secret as a signature, as a vendor token, as a query
 parameter, a wrong client secret at the Salesforce token endpoint); then SIGTERM,
 and every file under ``<data-dir>/logs/`` is scanned for the API key, the ingest
 HMAC secret, the Salesforce client secret, the webhook secret and any
-``Bearer <token>`` value."""
+``Bearer <token>`` value. In a full run the run and the scan happen beside the
+integration suite, ahead of the test's turn (``tests/support/early.py``)."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import ssl
@@ -27,6 +27,7 @@ import pytest
 
 from crosssell.services import SERVICES
 from tests.security.support import count
+from tests.support import early
 
 OFFSET = 400
 PORTS = [spec.port + OFFSET for spec in SERVICES.values()] + [8443 + OFFSET, 9092 + OFFSET]
@@ -54,7 +55,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], timeout_s: float = 150) -> None:
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.3)
+        time.sleep(0.1)
     raise AssertionError("services not ready in time")
 
 
@@ -142,15 +143,16 @@ def _scan(logs: Path, needles: dict[str, bytes]) -> tuple[int, int, list[str]]:
     return len(files), size, leaks
 
 
-@pytest.mark.timeout(600)
-def test_a_full_run_logs_no_secret(tmp_path: Path) -> None:
+def _full_run(tmp_path: Path, notes: list[str]) -> tuple[int, int, list[str], list[str], int]:
+    """The run and the scan: (log files, bytes, leaks, secrets looked for, attempts).
+    May run ahead of the test's turn (``tests/support/early.py``): prints nothing."""
     busy = [p for p in PORTS if not _free(p)]
     if busy:
         pytest.fail(f"ports {busy} are taken: stop whatever holds them first")
     data_dir = tmp_path / ".crosssell"
     env = {
         k: v
-        for k, v in os.environ.items()
+        for k, v in early.environ().items()
         if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "INGEST_HMAC_SECRET")
     }
     env["CROSSSELL_LOG_LEVEL"] = "DEBUG"  # the most a log could say
@@ -161,6 +163,7 @@ def test_a_full_run_logs_no_secret(tmp_path: Path) -> None:
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        preexec_fn=early.die_with_parent,  # noqa: PLW1509
     )
     try:
         _wait_ready(up)
@@ -203,6 +206,13 @@ def test_a_full_run_logs_no_secret(tmp_path: Path) -> None:
     leaks = [
         leak for leak in leaks if not (leak in printed_key and "supervisor-stdout.log" in leak)
     ]
+    return files, size, leaks, list(needles), attempts
+
+
+@pytest.mark.timeout(600)
+@early.work(_full_run)
+def test_a_full_run_logs_no_secret(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    files, size, leaks, needles, attempts = early.outcome(request, tmp_path)
     print(
         f"\nsecret scan: {files} log files, {size / 1024:.0f} KiB, {len(needles)} secrets "
         f"+ bearer/key patterns, {attempts} hostile auth attempts; leaks: {leaks or 'none'}"

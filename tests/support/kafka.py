@@ -72,6 +72,34 @@ async def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int,
         await consumer.stop()
 
 
+async def consumer_lag(bootstrap: str, groups: dict[str, list[str]]) -> int:
+    """Messages on the broker that ``groups`` (group -> its topics) have not committed yet."""
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await probe.start()
+    try:
+        topics = sorted({t for ts in groups.values() for t in ts})
+        if any(not probe.partitions_for_topic(t) for t in topics):
+            await probe._client.force_metadata_update()
+        partitions = {
+            t: [TopicPartition(t, p) for p in sorted(probe.partitions_for_topic(t) or ())]
+            for t in topics
+        }
+        ends = await probe.end_offsets([tp for tps in partitions.values() for tp in tps])
+    finally:
+        await probe.stop()
+    behind = 0
+    for group, group_topics in groups.items():
+        reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+        await reader.start()
+        try:
+            for topic in group_topics:
+                for tp in partitions[topic]:
+                    behind += max(0, ends[tp] - (await reader.committed(tp) or 0))
+        finally:
+            await reader.stop()
+    return behind
+
+
 async def wait_until(predicate: Any, timeout_s: float = 15.0, interval_s: float = 0.1) -> Any:
     """Poll an async predicate until it returns a truthy value."""
     loop = asyncio.get_running_loop()
@@ -85,4 +113,11 @@ async def wait_until(predicate: Any, timeout_s: float = 15.0, interval_s: float 
         await asyncio.sleep(interval_s)
 
 
-__all__ = ["AIOKafkaProducer", "committed_offsets", "produce", "read_all", "wait_until"]
+__all__ = [
+    "AIOKafkaProducer",
+    "committed_offsets",
+    "consumer_lag",
+    "produce",
+    "read_all",
+    "wait_until",
+]

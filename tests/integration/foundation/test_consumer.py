@@ -135,7 +135,7 @@ async def test_crash_after_db_commit_is_redelivered_and_applied_once(
         return sum(o or 0 for o in offsets.values()) == n
 
     try:
-        await wait_until(all_committed, timeout_s=60, interval_s=0.5)
+        await wait_until(all_committed, timeout_s=60, interval_s=0.2)
     finally:
         survivor.send_signal(signal.SIGTERM)
         out, _ = await asyncio.to_thread(survivor.communicate, timeout=60)

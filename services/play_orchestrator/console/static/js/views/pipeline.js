@@ -54,6 +54,7 @@ export function pipelineView(el, route) {
       get('play_orchestrator', '/v1/metrics/funnel', { since }),
       get('crm_sync', '/v1/sync/status').catch((err) => err),
     ]);
+    if (!body.isConnected) return; // the user moved to another view while this loaded
     const decided = m.won + m.lost + m.expired;
     const stateRows = STATES.filter((s) => f.states[s]).map((s) => ({
       label: s,

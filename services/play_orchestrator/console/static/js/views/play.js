@@ -111,6 +111,7 @@ export function playView(el, route) {
 
   async function update() {
     const p = await get('play_orchestrator', `/v1/plays/${encodeURIComponent(id)}`);
+    if (!body.isConnected) return; // the user moved to another view while this loaded
     const now = serverNow();
     const active = ACTIVE_STATES.includes(p.state);
     const left = daysLeft(p.deadline, now);

@@ -89,6 +89,7 @@ export function playsView(el, route) {
       get('play_orchestrator', '/v1/plays', params),
       get('play_orchestrator', '/v1/metrics/states'),
     ]);
+    if (!el.querySelector('#plays-rows')) return; // another view replaced this one meanwhile
     cursors[page + 1] = plays.next_cursor;
     const now = serverNow();
     mount(el.querySelector('#state-chips'), chips(counts.states));

@@ -50,6 +50,7 @@ export function reviewsView(el, route) {
 
   async function update() {
     const data = await get('play_orchestrator', '/v1/reviews', { owner, limit: PAGE, cursor: cursors[page] });
+    if (!el.querySelector('#review-rows')) return; // another view replaced this one meanwhile
     cursors[page + 1] = data.next_cursor;
     const now = serverNow();
     const rows = el.querySelector('#review-rows');

@@ -87,6 +87,7 @@ export function signalsView(el, route) {
 
   async function update() {
     const data = await get('signal_ingest', '/v1/signals', { status, type, limit: PAGE, cursor: cursors[page] });
+    if (!el.querySelector('#signal-list')) return; // another view replaced this one meanwhile
     cursors[page + 1] = data.next_cursor;
     const now = Date.now();
     if (page === 0) {
