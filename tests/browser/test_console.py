@@ -19,6 +19,7 @@ test's turn (``tests/support/early.py``); the test reports its outcome.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -28,12 +29,9 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
-import psutil
 import pytest
 
-from crosssell.services import SERVICES
-from tests.support import early
+from tests.support import early, system
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tests" / "browser" / "console.spec.mjs"
@@ -41,16 +39,9 @@ ARTIFACTS = ROOT / "test-artifacts" / "console"
 CHROMIUM = Path("/usr/bin/chromium")
 PLAYWRIGHT = ROOT / "node_modules" / "playwright-core"
 OFFSET = 200
-PORTS = [spec.port + OFFSET for spec in SERVICES.values()] + [8443 + OFFSET, 9092 + OFFSET]
 BULK_PLAYS = 10_000
 # Set by the developer's shell for their own system; the supervisor sets the right ones.
-NOT_INHERITED = (
-    "DATABASE_URL",
-    "KAFKA_BOOTSTRAP_SERVERS",
-    "CROSSSELL_CONSOLE_ORIGINS",
-    "CONSOLE_SIGNAL_INGEST_URL",
-    "CONSOLE_CRM_SYNC_URL",
-)
+NOT_INHERITED = ("CROSSSELL_CONSOLE_ORIGINS", "CONSOLE_SIGNAL_INGEST_URL", "CONSOLE_CRM_SYNC_URL")
 
 
 def _missing() -> list[str]:
@@ -75,28 +66,15 @@ def browser_ready() -> None:
     pytest.skip(reason)
 
 
-def _listening(port: int) -> bool:
-    return any(
-        c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
-        for c in psutil.net_connections("tcp")
-    )
-
-
 def _wait_ready(up: subprocess.Popen[bytes], session_file: Path, timeout_s: float = 120) -> dict:
+    """The session file ``crosssell up`` writes, once every service is ready."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         assert up.poll() is None, "crosssell up exited during start-up"
-        if session_file.exists():
-            try:
-                if all(
-                    httpx.get(f"http://127.0.0.1:{s.port + OFFSET}/readyz", timeout=2).status_code
-                    == 200
-                    for s in SERVICES.values()
-                ):
-                    session: dict = json.loads(session_file.read_text())
-                    return session
-            except (httpx.HTTPError, ValueError):
-                pass
+        if session_file.exists() and system.all_ready(OFFSET):
+            with contextlib.suppress(ValueError):  # caught half-written
+                session: dict = json.loads(session_file.read_text())
+                return session
         time.sleep(0.1)
     raise AssertionError("services not ready in time")
 
@@ -127,31 +105,13 @@ def _console_in_a_browser(tmp_path: Path, notes: list[str]) -> None:
     it has to say goes to ``notes``, printed by the test."""
     if _missing():
         return
-    busy = [p for p in PORTS if _listening(p)]
+    busy = system.taken_ports(OFFSET)
     assert not busy, f"ports {busy} are taken: stop whatever holds them first"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
-    data_dir = tmp_path / ".crosssell"
-    env = {k: v for k, v in early.environ().items() if k not in NOT_INHERITED}
-    up = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crosssell.cli",
-            "up",
-            "--data-dir",
-            str(data_dir),
-            "--port-offset",
-            str(OFFSET),
-            "--test-clock",
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        preexec_fn=early.die_with_parent,  # noqa: PLW1509
-    )
+    env = system.up_env(drop=NOT_INHERITED)
+    up, data_dir = system.start_up(tmp_path, OFFSET, env, "--test-clock")
     try:
         session = _wait_ready(up, data_dir / "session.json")
         demo = subprocess.run(

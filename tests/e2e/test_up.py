@@ -21,35 +21,9 @@ import httpx
 import psutil
 import pytest
 
-from crosssell.services import SERVICES
-from tests.support import early
+from tests.support import early, system
 
 OFFSET = 100  # keep clear of a system the developer may be running on the default ports
-PORTS = [spec.port + OFFSET for spec in SERVICES.values()] + [8443 + OFFSET, 9092 + OFFSET]
-
-
-def _free(port: int) -> bool:
-    return not any(
-        c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
-        for c in psutil.net_connections("tcp")
-    )
-
-
-def _wait_ready(proc: subprocess.Popen[bytes], timeout_s: float = 120) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout_s:
-        assert proc.poll() is None, "crosssell up exited during start-up"
-        try:
-            if all(
-                httpx.get(f"http://127.0.0.1:{spec.port + OFFSET}/readyz", timeout=2).status_code
-                == 200
-                for spec in SERVICES.values()
-            ):
-                return time.monotonic() - started
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("services not ready in time")
 
 
 def _descendants(pid: int) -> list[psutil.Process]:
@@ -73,33 +47,12 @@ def _postmaster(data_dir: Path) -> psutil.Process | None:
 def _up_demo_and_clean_stop(tmp_path: Path, notes: list[str]) -> None:
     """The whole test; may run ahead of the test's turn (``tests/support/early.py``),
     so what it has to say goes to ``notes``, printed by the test."""
-    busy = [p for p in PORTS if not _free(p)]
+    busy = system.taken_ports(OFFSET)
     assert not busy, f"ports {busy} are taken: stop whatever holds them before running e2e"
-    data_dir = tmp_path / ".crosssell"
-    env = {
-        k: v
-        for k, v in early.environ().items()
-        if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
-    }
-    up = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crosssell.cli",
-            "up",
-            "--data-dir",
-            str(data_dir),
-            "--port-offset",
-            str(OFFSET),
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        preexec_fn=early.die_with_parent,  # noqa: PLW1509
-    )
+    env = system.up_env()
+    up, data_dir = system.start_up(tmp_path, OFFSET, env)
     try:
-        ready_s = _wait_ready(up)
+        ready_s = system.wait_ready(up, OFFSET)
         notes.append(f"crosssell up: all services ready after {ready_s:.1f}s")
         deadline = time.monotonic() + 30
         while not (data_dir / "session.json").exists():  # written once the key is made

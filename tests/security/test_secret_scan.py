@@ -22,41 +22,14 @@ import time
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 
-from crosssell.services import SERVICES
 from tests.security.support import count
-from tests.support import early
+from tests.support import early, system
 
 OFFSET = 400
-PORTS = [spec.port + OFFSET for spec in SERVICES.values()] + [8443 + OFFSET, 9092 + OFFSET]
 BEARER = re.compile(rb"Bearer\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 API_KEY = re.compile(rb"csk_[0-9a-f]{8}_[A-Za-z0-9_-]{20,}")
-
-
-def _free(port: int) -> bool:
-    return not any(
-        c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
-        for c in psutil.net_connections("tcp")
-    )
-
-
-def _wait_ready(proc: subprocess.Popen[bytes], timeout_s: float = 150) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "crosssell up exited during start-up"
-        try:
-            if all(
-                httpx.get(f"http://127.0.0.1:{s.port + OFFSET}/readyz", timeout=2).status_code
-                == 200
-                for s in SERVICES.values()
-            ):
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("services not ready in time")
 
 
 def _attempts(session: dict[str, str], secrets: dict[str, str]) -> int:
@@ -146,27 +119,15 @@ def _scan(logs: Path, needles: dict[str, bytes]) -> tuple[int, int, list[str]]:
 def _full_run(tmp_path: Path, notes: list[str]) -> tuple[int, int, list[str], list[str], int]:
     """The run and the scan: (log files, bytes, leaks, secrets looked for, attempts).
     May run ahead of the test's turn (``tests/support/early.py``): prints nothing."""
-    busy = [p for p in PORTS if not _free(p)]
+    busy = system.taken_ports(OFFSET)
     if busy:
         pytest.fail(f"ports {busy} are taken: stop whatever holds them first")
-    data_dir = tmp_path / ".crosssell"
-    env = {
-        k: v
-        for k, v in early.environ().items()
-        if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "INGEST_HMAC_SECRET")
-    }
+    env = system.up_env(drop=("INGEST_HMAC_SECRET",))
     env["CROSSSELL_LOG_LEVEL"] = "DEBUG"  # the most a log could say
     cli = [sys.executable, "-m", "crosssell.cli"]
-    up = subprocess.Popen(
-        [*cli, "up", "--data-dir", str(data_dir), "--port-offset", str(OFFSET)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        preexec_fn=early.die_with_parent,  # noqa: PLW1509
-    )
+    up, data_dir = system.start_up(tmp_path, OFFSET, env)
     try:
-        _wait_ready(up)
+        system.wait_ready(up, OFFSET, timeout_s=150)
         deadline = time.monotonic() + 30
         while not (data_dir / "session.json").exists():
             assert time.monotonic() < deadline and up.poll() is None
