@@ -16,7 +16,9 @@ from urllib.parse import parse_qsl
 import orjson
 from fastapi import FastAPI, Request, Response
 
+from emulators.salesforce import identity
 from emulators.salesforce.admin import admin_router
+from emulators.salesforce.http_errors import install_error_handlers
 from emulators.salesforce.org import Org
 from emulators.salesforce.rest import Reply
 
@@ -26,6 +28,9 @@ _DATA_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 def _response(reply: Reply) -> Response:
     if reply.status == 204 or reply.body is None:
         return Response(status_code=reply.status, headers=reply.headers)
+    if reply.content_type is not None:
+        raw = reply.body.encode() if isinstance(reply.body, str) else reply.body
+        return Response(raw, reply.status, reply.headers, media_type=reply.content_type)
     return Response(
         content=orjson.dumps(reply.body),
         status_code=reply.status,
@@ -58,12 +63,22 @@ def create_app(org: Org) -> FastAPI:
         openapi_url="/admin/openapi.json",
     )
     app.state.org = org
+    install_error_handlers(app)
 
     @app.post("/services/oauth2/token")
     async def token(request: Request) -> Response:
         form = dict(parse_qsl((await request.body()).decode()))
         form.update(request.query_params)
         return _response(org.token(form))
+
+    @app.api_route("/services/oauth2/userinfo", methods=["GET", "POST"])
+    async def userinfo(request: Request) -> Response:
+        return _response(identity.userinfo(org, _bearer(request)))
+
+    @app.api_route("/id/{org_id}/{user_id}", methods=["GET", "POST"])
+    async def identity_url(request: Request, org_id: str, user_id: str) -> Response:
+        token = _bearer(request) or request.query_params.get("oauth_token")
+        return _response(identity.identity(org, token, org_id, user_id))
 
     @app.get("/services/data")
     async def versions() -> Response:
@@ -79,6 +94,7 @@ def create_app(org: Org) -> FastAPI:
             request.headers,
             _bearer(request),
         )
+
         if reply.delay_s:
             await asyncio.sleep(reply.delay_s)
         return _response(reply)

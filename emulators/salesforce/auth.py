@@ -19,10 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulators.salesforce.ids import IdFactory
+from emulators.salesforce.users import INTEGRATION_USERNAME, Users
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-INTEGRATION_USERNAME = "integration@crosssell.emulator"
 
 
 @dataclass
@@ -55,25 +54,6 @@ class Sessions:
         count = len(self.tokens)
         self.tokens.clear()
         return count
-
-
-@dataclass
-class Users:
-    ids: IdFactory
-    by_name: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.by_name[INTEGRATION_USERNAME] = self.ids.fixed("005", 1)
-
-    @property
-    def integration_user_id(self) -> str:
-        return self.by_name[INTEGRATION_USERNAME]
-
-    def user_id(self, username: str) -> str:
-        key = username.lower()
-        if key not in self.by_name:
-            self.by_name[key] = self.ids.fixed("005", len(self.by_name) + 1)
-        return self.by_name[key]
 
 
 class TokenError(Exception):
@@ -122,11 +102,11 @@ class TokenIssuer:
         if grant == JWT_GRANT:
             username = jwt_subject(form.get("assertion", ""), self.client_id)
         else:
-            if not (
-                hmac.compare_digest(form.get("client_id", ""), self.client_id)
-                and hmac.compare_digest(form.get("client_secret", ""), self.client_secret)
-            ):
-                raise TokenError("invalid_grant", "invalid client credentials")
+            # Salesforce names the wrong part: an unknown app, or a wrong secret for it.
+            if not hmac.compare_digest(form.get("client_id", ""), self.client_id):
+                raise TokenError("invalid_client_id", "client identifier invalid")
+            if not hmac.compare_digest(form.get("client_secret", ""), self.client_secret):
+                raise TokenError("invalid_client", "invalid client credentials")
             if grant == "client_credentials":
                 username = INTEGRATION_USERNAME
             elif grant == "password":

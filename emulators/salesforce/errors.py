@@ -49,6 +49,11 @@ def invalid_field(sobject: str, field: str) -> SfError:
     )
 
 
+def invalid_dml_field(sobject: str, field: str) -> SfError:
+    """An unknown field in a record body (create, update, upsert): not the SOQL wording."""
+    return SfError("INVALID_FIELD", f"No such column '{field}' on sobject of type {sobject}")
+
+
 def not_found() -> SfError:
     return SfError("NOT_FOUND", "The requested resource does not exist", status=404)
 

@@ -18,9 +18,12 @@ from typing import Any
 
 from emulators.salesforce import composite
 from emulators.salesforce.auth import Sessions, TokenError, TokenIssuer, Users
+from emulators.salesforce.bulk_ingest import IngestJobs
+from emulators.salesforce.bulk_query import QueryJobs
 from emulators.salesforce.errors import SfError, limit_exceeded, lock_error, session_invalid
 from emulators.salesforce.faults import Faults
 from emulators.salesforce.ids import IdFactory
+from emulators.salesforce.limits import org_limits
 from emulators.salesforce.outbound import Outbound, RetryPolicy
 from emulators.salesforce.rest import CallContext, Reply, RestApi
 from emulators.salesforce.standard_objects import build_schema, default_metadata_dir
@@ -37,7 +40,8 @@ class OrgConfig:
     client_secret: str = "crosssell-emulator-secret"
     daily_limit: int = 100_000
     session_ttl_s: float = 7200.0
-    enforce_validation_rules: bool = False
+    # A real org always enforces its active validation rules; tests may switch them off.
+    enforce_validation_rules: bool = True
     metadata_dir: Path = field(default_factory=default_metadata_dir)
     outbound_rules: tuple[dict[str, Any], ...] = ()
     outbound_retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -81,15 +85,13 @@ class Org:
         self.rest = RestApi(self.store)
         self.rest.composite = lambda body, ctx: composite.handle(self.rest, body, ctx)
         self.usage = Usage(config.daily_limit)
-        self.rest.limits = lambda: {
-            "DailyApiRequests": {
-                "Max": self.usage.limit,
-                "Remaining": max(0, self.usage.limit - self.usage.used),
-            }
-        }
+        self.ingest = IngestJobs(self.rest, self.ids.new)
+        self.rest.jobs = {"ingest": self.ingest, "query": QueryJobs(self.rest, self.ids.new)}
+        self.rest.limits = lambda: org_limits(self.usage.limit, self.usage.used, self.usage_of)
         self.faults = Faults()
         self.sessions = Sessions(config.session_ttl_s)
         self.users = Users(self.ids)
+        self.users.attach(self.store, config.org_id, "Crosssell Emulator Org")
         self.tokens = TokenIssuer(
             config.org_id, config.client_id, config.client_secret, self.sessions, self.users
         )
@@ -103,6 +105,14 @@ class Org:
         )
         self.outbound.configure(list(config.outbound_rules))
         self.store.on_commit = self.outbound.on_commit
+
+    def usage_of(self, kind: str) -> int:
+        """Usage the limits resource reports besides daily API requests."""
+        if kind == "DailyBulkApiBatches":
+            return self.ingest.batches
+        if kind == "DailyBulkV2QueryJobs":
+            return len(self.rest.jobs["query"].jobs)
+        return 0
 
     def token(self, form: Mapping[str, str]) -> Reply:
         """OAuth2 token endpoint; not an API call, so it never counts against usage."""
@@ -166,7 +176,10 @@ class Org:
             self.faults.take_record_lock,
         )
         try:
-            parsed = json.loads(body) if body else None
+            if headers.get("content-type", "").lower().startswith("text/csv"):
+                parsed: Any = (body or b"").decode("utf-8-sig")  # Bulk API 2.0 job data
+            else:
+                parsed = json.loads(body) if body else None
         except ValueError as exc:
             return _error(SfError("JSON_PARSER_ERROR", f"Unexpected character: {exc}"), delay)
         try:

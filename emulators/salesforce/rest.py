@@ -18,6 +18,7 @@ from emulators.salesforce import sobject_collections as coll
 from emulators.salesforce.errors import SfError, lock_error, not_found
 from emulators.salesforce.schema import FieldDef, ObjectDef
 from emulators.salesforce.soql import parse
+from emulators.salesforce.soql_columns import column_metadata
 from emulators.salesforce.soql_exec import CompiledQuery, Compiler
 from emulators.salesforce.soql_results import render, run
 from emulators.salesforce.store import Record, Store
@@ -32,6 +33,7 @@ class Reply:
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0  # injected latency the HTTP layer waits before answering
+    content_type: str | None = None  # set for non-JSON bodies (CSV, plain text): sent as is
 
 
 @dataclass
@@ -56,6 +58,8 @@ class RestApi:
         self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
         self.composite: Callable[[dict[str, Any], CallContext], Reply] | None = None
         self.limits: Callable[[], dict[str, Any]] = dict
+        # Bulk API 2.0 ("ingest", "query"): set by the Org, which owns the job ids.
+        self.jobs: dict[str, Any] = {}
 
     def dispatch(
         self,
@@ -71,12 +75,16 @@ class RestApi:
         if head == "sobjects":
             return self._sobjects(method, parts[1:], params, body, ctx)
         if head in ("query", "queryAll") and method == "GET":
+            if len(parts) == 1 and params.get("columns", "").lower() == "true":
+                return Reply(200, column_metadata(self.compiler.compile(parse(params["q"]))))
             if len(parts) == 1:
                 return self.query(params.get("q", ""), ctx, include_deleted=head == "queryAll")
             if len(parts) == 2:
                 return self.query_more(parts[1], ctx)
         if head == "limits" and method == "GET" and len(parts) == 1:
             return Reply(200, self.limits())
+        if head == "jobs" and len(parts) >= 2 and parts[1] in self.jobs:
+            return self.jobs[parts[1]].dispatch(method, parts[2:], params, body, ctx)
         if head == "composite":
             if len(parts) >= 2 and parts[1] == "sobjects":
                 return coll.handle(self, method, parts[2:], params, body, ctx)
@@ -87,7 +95,7 @@ class RestApi:
     @staticmethod
     def _resources(version: str) -> dict[str, str]:
         base = f"/services/data/v{version}"
-        names = ("sobjects", "query", "queryAll", "composite", "limits")
+        names = ("sobjects", "query", "queryAll", "composite", "limits", "jobs")
         return {name: f"{base}/{name}" for name in names}
 
     # -- sObject resources --------------------------------------------------
@@ -174,6 +182,10 @@ class RestApi:
         return Reply(201 if created else 200, result)
 
     def create(self, obj: ObjectDef, body: dict[str, Any], ctx: CallContext) -> Reply:
+        if any(k.lower() == "id" for k in body):
+            raise SfError(
+                "INVALID_FIELD", "The Id field should not be specified in the sobject data."
+            )
         if ctx.lock_record():
             raise lock_error()
         with self.store.transaction():
@@ -190,6 +202,16 @@ class RestApi:
         ctx: CallContext,
     ) -> tuple[str, bool]:
         """Create or update the record whose ``fdef`` is ``value``; (id, created)."""
+        for key, given in body.items():
+            if obj.field(key) is fdef and given is not None and str(given) != str(value):
+                # The key is the URL's (or the record's own) value; the body may not move it.
+                raise SfError(
+                    "INVALID_FIELD",
+                    f"The value of the external ID field {fdef.name} in the request body "
+                    f"({given}) doesn't match the value in the URL ({value})",
+                    400,
+                    [fdef.name],
+                )
         body = {k: v for k, v in body.items() if obj.field(k) is not fdef}
         matches = self.store.find(obj.name, fdef, value)
         if len(matches) > 1:

@@ -25,7 +25,8 @@ also reads an environment variable ``SF_EMULATOR_<NAME>``:
   --outbound-rule SPEC        repeatable shorthand Object:Field1,Field2@URL
   --outbound-retry-initial-s / --outbound-retry-cap-s / --outbound-give-up-s
                               delivery backoff (0.2 / 10 / 86400)
-  --enforce-validation-rules  evaluate the validation rules in the metadata
+  --[no-]enforce-validation-rules  evaluate the metadata's validation rules, as a
+                              real org always does (on; "no-" only for tests)
   --metadata-dir DIR          SFDX project to read (deploy/salesforce)
   --log-level LEVEL           uvicorn log level (warning)
 
@@ -81,7 +82,7 @@ class EmulatorServer:
         org_id: str = DEFAULTS.org_id,
         client_id: str = DEFAULTS.client_id,
         client_secret: str = DEFAULTS.client_secret,
-        enforce_validation_rules: bool = False,
+        enforce_validation_rules: bool = True,
         metadata_dir: Path | None = None,
         outbound_retry: RetryPolicy | None = None,
         ca_path: Path | None = None,
@@ -270,8 +271,8 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--enforce-validation-rules",
-        action="store_true",
-        default=opt("enforce-validation-rules", "0").lower() in ("1", "true"),
+        action=argparse.BooleanOptionalAction,
+        default=opt("enforce-validation-rules", "1").lower() in ("1", "true", "yes"),
     )
     parser.add_argument(
         "--metadata-dir", type=Path, default=Path(opt("metadata-dir", str(default_metadata_dir())))

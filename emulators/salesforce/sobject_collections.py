@@ -41,6 +41,8 @@ def handle(
         ids = [i for i in params.get("ids", "").split(",") if i]
         all_or_none = params.get("allOrNone", "false").lower() == "true"
         return Reply(200, _run(api, "delete", [{"Id": i} for i in ids], all_or_none, ctx))
+    if len(rest) == 1 and method in ("GET", "POST"):
+        return Reply(200, _retrieve(api, rest[0], params, body, ctx))
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
         raise SfError("JSON_PARSER_ERROR", "The request body must contain a records array")
     records: list[Any] = body["records"]
@@ -82,7 +84,8 @@ def _run(
     failed = False
     with api.store.transaction() as tx:
         for raw in records:
-            given_id = raw.get("Id") if isinstance(raw, dict) else None
+            # The REST docs (and jsforce) spell the key "id"; Salesforce takes any case.
+            given_id = _record_id(raw)
             try:
                 if not isinstance(raw, dict):
                     raise SfError("JSON_PARSER_ERROR", "Each record must be a JSON object")
@@ -94,7 +97,7 @@ def _run(
                     results.append({"id": to18(raw["Id"]), "success": True, "errors": []})
                     continue
                 obj_def = api.store.object(_record_type(raw, sobject))
-                values = {k: v for k, v in raw.items() if k not in ("attributes", "Id")}
+                values = {k: v for k, v in raw.items() if k != "attributes" and k.lower() != "id"}
                 if op == "create":
                     if given_id:
                         raise SfError("INVALID_FIELD", "cannot specify Id in an insert call")
@@ -135,6 +138,34 @@ def _run(
                     rolled = {"id": result["id"], **rolled}
                 results[index] = rolled
     return results
+
+
+def _record_id(raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        return None
+    return next((v for k, v in raw.items() if k.lower() == "id"), None)
+
+
+def _retrieve(
+    api: RestApi, sobject: str, params: Mapping[str, str], body: Any, ctx: CallContext
+) -> list[dict[str, Any] | None]:
+    """Records by id, in the order asked, null where none; GET (query) or POST (JSON)."""
+    if isinstance(body, dict):
+        ids, fields = body.get("ids"), body.get("fields")
+    else:
+        ids = [i for i in params.get("ids", "").split(",") if i]
+        fields = [f for f in params.get("fields", "").split(",") if f]
+    if not isinstance(ids, list) or not isinstance(fields, list) or not fields:
+        raise SfError("INVALID_FIELD", "The fields parameter must be specified")
+    if len(ids) > 2000:
+        raise SfError("EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 2000")
+    obj = api.store.object(sobject)
+    wanted = {"fields": ",".join(str(f) for f in fields)}
+    out: list[dict[str, Any] | None] = []
+    for raw_id in ids:
+        record = api.store.live[obj.name].get(to18(str(raw_id)))
+        out.append(None if record is None else api.render(obj, record, ctx, wanted))
+    return out
 
 
 def _record_type(raw: dict[str, Any], sobject: str | None) -> str:

@@ -1,10 +1,14 @@
 """SOQL subset parser.
 
-SELECT fields | COUNT() FROM object [WHERE cond] [ORDER BY f [ASC|DESC]
-[NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n]. Conditions: = != <> < <= > >=,
-[NOT] IN (...), LIKE, AND / OR / NOT with parentheses; literals: strings,
-numbers, true/false/null, dates, datetimes and TODAY-style date literals.
-As in real SOQL, AND and OR cannot be mixed at one level without parentheses.
+SELECT items FROM object [WHERE cond] [GROUP BY f, ...] [ORDER BY f [ASC|DESC]
+[NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n]. Items: fields (``Owner.Name``),
+aggregates (``COUNT()``, ``COUNT(Id)``, ``COUNT_DISTINCT``, ``SUM``, ``AVG``,
+``MIN``, ``MAX``, optionally aliased) and child subqueries
+(``(SELECT Id FROM Tasks)``). Conditions: = != <> < <= > >=, [NOT] IN (...),
+LIKE, AND / OR / NOT with parentheses; literals: strings, numbers,
+true/false/null, dates, datetimes and date literals (``TODAY``,
+``THIS_YEAR``, ``LAST_N_DAYS:30`` ...). As in real SOQL, AND and OR cannot be
+mixed at one level without parentheses.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulators.salesforce.errors import malformed_query
+from emulators.salesforce.soql_dates import DATE_KEYWORDS
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -27,7 +32,7 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_DATE_KEYWORDS = {"TODAY", "YESTERDAY", "TOMORROW"}
+AGGREGATES = frozenset({"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"})
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 
@@ -61,14 +66,30 @@ class OrderItem:
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    func: str  # one of AGGREGATES
+    path: str | None  # None for COUNT()
+    alias: str | None
+
+    @property
+    def display(self) -> str:
+        return f"{self.func}({self.path or ''})"
+
+
+@dataclass(frozen=True)
 class Query:
     sobject: str
-    fields: tuple[str, ...]
-    count_only: bool
+    fields: tuple[str, ...]  # the plain field paths selected, in order
+    count_only: bool  # SELECT COUNT() alone
     where: Condition | None
     order: tuple[OrderItem, ...]
     limit: int | None
     offset: int | None
+    items: tuple[SelectItem, ...] = ()  # every select item, in order
+    group_by: tuple[str, ...] = ()
+
+
+SelectItem = str | Aggregate | Query  # a field path, an aggregate, a child subquery
 
 
 def _unescape(body: str) -> str:
@@ -131,22 +152,21 @@ class _Parser:
         tok = self.peek()
         raise malformed_query(f"unexpected token: '{tok[1]}'" if tok else "unexpected token: <EOF>")
 
-    def query(self) -> Query:
+    def query(self, inner: bool = False) -> Query:
         self.expect_keyword("SELECT")
-        fields: list[str] = []
-        count_only = False
-        if self.keyword("COUNT"):
-            self.take("op", "(")
-            self.take("op", ")")
-            count_only = True
-        else:
-            fields.append(self.take("ident"))
-            while self.peek() == ("op", ","):
-                self.pos += 1
-                fields.append(self.take("ident"))
+        items = [self.select_item(inner)]
+        while self.peek() == ("op", ","):
+            self.pos += 1
+            items.append(self.select_item(inner))
         self.expect_keyword("FROM")
         sobject = self.take("ident")
         where = self.condition() if self.keyword("WHERE") else None
+        group: list[str] = []
+        if self.keyword("GROUP", "BY"):
+            group.append(self.take("ident"))
+            while self.peek() == ("op", ","):
+                self.pos += 1
+                group.append(self.take("ident"))
         order: list[OrderItem] = []
         if self.keyword("ORDER", "BY"):
             order.append(self.order_item())
@@ -155,9 +175,45 @@ class _Parser:
                 order.append(self.order_item())
         limit = self.integer() if self.keyword("LIMIT") else None
         offset = self.integer() if self.keyword("OFFSET") else None
-        if self.peek() is not None:
+        if self.peek() is not None and not (inner and self.peek() == ("op", ")")):
             self.fail()
-        return Query(sobject, tuple(fields), count_only, where, tuple(order), limit, offset)
+        fields = tuple(i for i in items if isinstance(i, str))
+        count_only = items == [Aggregate("COUNT", None, None)]
+        if any(isinstance(i, Aggregate) and i.path is None for i in items) and not count_only:
+            raise malformed_query("COUNT() must be the only element in the SELECT list")
+        return Query(
+            sobject,
+            fields,
+            count_only,
+            where,
+            tuple(order),
+            limit,
+            offset,
+            tuple(items),
+            tuple(group),
+        )
+
+    def select_item(self, inner: bool) -> SelectItem:
+        if self.peek() == ("op", "("):
+            if inner:
+                raise malformed_query("Nesting of semi join sub-selects is not supported")
+            self.pos += 1
+            sub = self.query(inner=True)
+            self.take("op", ")")
+            return sub
+        name = self.take("ident")
+        if name.upper() not in AGGREGATES or self.peek() != ("op", "("):
+            return name
+        self.pos += 1
+        path = None if self.peek() == ("op", ")") else self.take("ident")
+        self.take("op", ")")
+        if path is None and name.upper() != "COUNT":
+            self.fail()
+        alias = None
+        tok = self.peek()
+        if tok is not None and tok[0] == "ident" and tok[1].upper() != "FROM":
+            alias = self.take("ident")
+        return Aggregate(name.upper(), path, alias)
 
     def integer(self) -> int:
         text = self.take("number")
@@ -255,7 +311,7 @@ class _Parser:
                 return Literal("bool", upper == "TRUE")
             if upper == "NULL":
                 return Literal("null", None)
-            if upper in _DATE_KEYWORDS:
+            if upper in DATE_KEYWORDS:
                 return Literal("dateliteral", upper)
         self.pos -= 1
         self.fail()

@@ -8,18 +8,15 @@ or an indexed field narrows the candidates through the store's indexes first.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field
 from typing import Any
 
 from emulators.salesforce.errors import SfError, invalid_field
-from emulators.salesforce.ids import to18
 from emulators.salesforce.schema import NUMBER_TYPES, TEXT_TYPES, FieldDef, ObjectDef
-from emulators.salesforce.soql import BoolOp, Compare, Condition, Literal, Query
+from emulators.salesforce.soql import Aggregate, BoolOp, Compare, Condition, Literal, Query
+from emulators.salesforce.soql_predicates import compare
 from emulators.salesforce.store import Record, Store
-from emulators.salesforce.values import parse_datetime
 
 Getter = Callable[[Record], Any]
 Predicate = Callable[[Record], bool]
@@ -43,155 +40,86 @@ class CompiledQuery:
     limit: int | None
     offset: int | None
     count_only: bool
+    aggregates: list[AggregateColumn] = field(default_factory=list)
+    group: list[Column] = field(default_factory=list)
+    children: list[ChildQuery] = field(default_factory=list)
+    # select items in order: ("field", Column) | ("agg", AggregateColumn) | ("child", ChildQuery)
+    items: list[tuple[str, Any]] = field(default_factory=list)
+
+    @property
+    def aggregate(self) -> bool:
+        return bool(self.aggregates)
 
 
-def _type_error(fdef: FieldDef, want: str, quoted: bool) -> SfError:
-    hint = "should be enclosed in quotes" if quoted else "should not be enclosed in quotes"
-    return SfError(
-        "INVALID_QUERY_FILTER_OPERATOR",
-        f"value of filter criterion for field '{fdef.name}' must be of type {want} and {hint}",
-    )
+@dataclass
+class AggregateColumn:
+    name: str  # the alias, or exprN
+    func: str
+    column: Column | None  # None for COUNT()
+    display: str
 
 
-def _date_range(keyword: str, kind: str) -> tuple[str, str]:
-    today = datetime.now(UTC).date()
-    name, _, count = keyword.partition(":")
-    days = int(count) if count else 0
-    spans = {
-        "TODAY": (today, today + timedelta(days=1)),
-        "YESTERDAY": (today - timedelta(days=1), today),
-        "TOMORROW": (today + timedelta(days=1), today + timedelta(days=2)),
-        "LAST_N_DAYS": (today - timedelta(days=days), today + timedelta(days=1)),
-        "NEXT_N_DAYS": (today + timedelta(days=1), today + timedelta(days=days + 1)),
-    }
-    if name not in spans:
-        raise SfError("MALFORMED_QUERY", f"unexpected token: '{keyword}'")
-    lo, hi = spans[name]
-
-    def render(day: date) -> str:
-        return day.isoformat() if kind == "date" else f"{day.isoformat()}T00:00:00.000+0000"
-
-    return render(lo), render(hi)
+@dataclass
+class ChildQuery:
+    relationship: str
+    foreign_key: str
+    query: CompiledQuery
+    by_parent: dict[str, list[Record]] = field(default_factory=dict)  # filled by each run
 
 
-def _literal_value(fdef: FieldDef, lit: Literal) -> Any:
-    """The literal in the stored representation of ``fdef`` (lower-cased for text)."""
-    kind = fdef.type
-    if lit.kind == "null":
-        return None
-    if kind in TEXT_TYPES:
-        if lit.kind != "string":
-            raise _type_error(fdef, "string", quoted=True)
-        text = to18(lit.value) if kind in ("id", "reference") else lit.value
-        return text.lower()
-    if kind in NUMBER_TYPES:
-        if lit.kind != "number":
-            raise _type_error(fdef, "double", quoted=False)
-        return lit.value
-    if kind == "boolean":
-        if lit.kind != "bool":
-            raise _type_error(fdef, "boolean", quoted=False)
-        return lit.value
-    if kind == "date" and lit.kind == "date":
-        return lit.value
-    if kind == "datetime" and lit.kind == "datetime":
-        return parse_datetime(lit.value)
-    raise _type_error(fdef, kind, quoted=False)
-
-
-def _compare(get: Getter, fdef: FieldDef, node: Compare) -> Predicate:
-    text = fdef.type in TEXT_TYPES
-    norm: Getter = (lambda r: _lower(get(r))) if text else get
-    if node.op in ("IN", "NOT IN"):
-        assert isinstance(node.value, tuple)
-        wanted = {_literal_value(fdef, lit) for lit in node.value}
-        if node.op == "IN":
-            return lambda r: norm(r) in wanted
-        return lambda r: norm(r) not in wanted
-    assert isinstance(node.value, Literal)
-    if node.op == "LIKE":
-        if not text:
-            raise SfError("INVALID_QUERY_FILTER_OPERATOR", f"invalid operator on {fdef.name}")
-        regex = _like_regex(node.value.value)
-        return lambda r: (v := get(r)) is not None and regex.match(v) is not None
-    if node.value.kind == "dateliteral":
-        if fdef.type not in ("date", "datetime"):
-            raise _type_error(fdef, fdef.type, quoted=False)
-        lo, hi = _date_range(node.value.value, fdef.type)
-        return _range_predicate(get, node.op, lo, hi)
-    want = _literal_value(fdef, node.value)
-    op = node.op
-    if want is None:
-        if op == "=":
-            return lambda r: get(r) is None
-        if op == "!=":
-            return lambda r: get(r) is not None
-        raise SfError("MALFORMED_QUERY", f"null is not valid with operator {op}")
-    if op == "=":
-        return lambda r: norm(r) == want
-    if op == "!=":
-        return lambda r: norm(r) != want
-    ops: dict[str, Callable[[Any], bool]] = {
-        "<": lambda v: v < want,
-        "<=": lambda v: v <= want,
-        ">": lambda v: v > want,
-        ">=": lambda v: v >= want,
-    }
-    check = ops[op]
-    return lambda r: (v := norm(r)) is not None and check(v)
-
-
-def _range_predicate(get: Getter, op: str, lo: str, hi: str) -> Predicate:
-    checks: dict[str, Callable[[str], bool]] = {
-        "=": lambda v: lo <= v < hi,
-        "!=": lambda v: not lo <= v < hi,
-        "<": lambda v: v < lo,
-        "<=": lambda v: v < hi,
-        ">": lambda v: v >= hi,
-        ">=": lambda v: v >= lo,
-    }
-    check = checks[op]
-    return lambda r: (v := get(r)) is not None and check(v)
-
-
-def _lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
-def _like_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    chars = iter(pattern)
-    for char in chars:
-        if char == "\\":
-            out.append(re.escape(next(chars, "")))
-        elif char == "%":
-            out.append(".*")
-        elif char == "_":
-            out.append(".")
-        else:
-            out.append(re.escape(char))
-    return re.compile("".join(out) + r"\Z", re.IGNORECASE | re.DOTALL)
+# (parent object, relationship name lower-cased) -> (name, child object, foreign key)
+CHILD_RELATIONSHIPS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("Account", "opportunities"): ("Opportunities", "Opportunity", "AccountId"),
+    ("Account", "contacts"): ("Contacts", "Contact", "AccountId"),
+    ("Account", "tasks"): ("Tasks", "Task", "WhatId"),
+    ("Opportunity", "tasks"): ("Tasks", "Task", "WhatId"),
+    ("Contact", "tasks"): ("Tasks", "Task", "WhoId"),
+    ("User", "opportunities"): ("Opportunities", "Opportunity", "OwnerId"),
+}
 
 
 class Compiler:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def compile(self, query: Query) -> CompiledQuery:
-        obj = self._object(query.sobject)
+    def compile(self, query: Query, obj: ObjectDef | None = None) -> CompiledQuery:
+        obj = obj or self._object(query.sobject)
         columns: list[Column] = []
+        items: list[tuple[str, Any]] = []
+        aggregates: list[AggregateColumn] = []
+        children: list[ChildQuery] = []
         seen: set[tuple[str, ...]] = set()
-        for raw in query.fields:
-            column = self.column(obj, raw)
+        for item in query.items or query.fields:
+            if isinstance(item, Aggregate):
+                agg = self._aggregate(obj, item, len(aggregates))
+                aggregates.append(agg)
+                items.append(("agg", agg))
+                continue
+            if isinstance(item, Query):
+                child = self._child(obj, item)
+                children.append(child)
+                items.append(("child", child))
+                continue
+            column = self.column(obj, item)
             if column.path in seen:
-                raise SfError("MALFORMED_QUERY", f"duplicate field selected: {raw}")
+                raise SfError("MALFORMED_QUERY", f"duplicate field selected: {item}")
             seen.add(column.path)
             columns.append(column)
+            items.append(("field", column))
+        group = [self.column(obj, raw) for raw in query.group_by]
+        if aggregates or group:
+            grouped = {c.path for c in group}
+            for column in columns:
+                if column.path not in grouped:
+                    raise SfError(
+                        "MALFORMED_QUERY",
+                        f"Field must be grouped or aggregated: {column.fdef.name}",
+                    )
         order = []
-        for item in query.order:
-            column = self.column(obj, item.path)
+        for by in query.order:
+            column = self.column(obj, by.path)
             order.append(
-                (column.get, item.descending, item.nulls_first, column.fdef.type in TEXT_TYPES)
+                (column.get, by.descending, by.nulls_first, column.fdef.type in TEXT_TYPES)
             )
         if query.offset is not None and query.offset > 2000:
             raise SfError("NUMBER_OUTSIDE_VALID_RANGE", "Maximum SOQL offset allowed is 2000")
@@ -204,7 +132,36 @@ class Compiler:
             limit=query.limit,
             offset=query.offset,
             count_only=query.count_only,
+            aggregates=[] if query.count_only else aggregates,
+            group=group,
+            children=children,
+            items=items,
         )
+
+    def _aggregate(self, obj: ObjectDef, item: Aggregate, index: int) -> AggregateColumn:
+        column = self.column(obj, item.path) if item.path else None
+        if column is not None and item.func in ("SUM", "AVG"):
+            if column.fdef.type not in NUMBER_TYPES:
+                raise SfError(
+                    "MALFORMED_QUERY",
+                    f"field {column.fdef.name} does not support aggregate operator {item.func}",
+                )
+        return AggregateColumn(item.alias or f"expr{index}", item.func, column, item.display)
+
+    def _child(self, obj: ObjectDef, sub: Query) -> ChildQuery:
+        found = CHILD_RELATIONSHIPS.get((obj.name, sub.sobject.lower()))
+        if found is None:
+            raise SfError(
+                "INVALID_TYPE",
+                f"Didn't understand relationship '{sub.sobject}' in FROM part of query call. "
+                "If you are attempting to use a custom relationship, be sure to append the "
+                "'__r' after the custom relationship name.",
+            )
+        name, child_object, foreign_key = found
+        compiled = self.compile(sub, self.store.schema[child_object])
+        if compiled.aggregate or compiled.children:
+            raise SfError("MALFORMED_QUERY", "Aggregate or nested sub-selects are not supported")
+        return ChildQuery(name, foreign_key, compiled)
 
     def _object(self, name: str) -> ObjectDef:
         for obj in self.store.schema.values():
@@ -247,7 +204,7 @@ class Compiler:
     def condition(self, obj: ObjectDef, node: Condition) -> Predicate:
         if isinstance(node, Compare):
             column = self.column(obj, node.path)
-            return _compare(column.get, column.fdef, node)
+            return compare(column.get, column.fdef, node)
         parts = [self.condition(obj, item) for item in node.items]
         if node.op == "NOT":
             inner = parts[0]

@@ -12,6 +12,7 @@ from typing import Any
 from emulators.salesforce.ids import KEY_PREFIXES
 from emulators.salesforce.metadata import load_metadata
 from emulators.salesforce.schema import FieldDef, ObjectDef
+from emulators.salesforce.users import organization_object, user_object
 
 OPPORTUNITY_STAGES: tuple[tuple[str, int, bool, bool], ...] = (
     # (value, probability, closed, won) — the standard sales process of a new org.
@@ -266,7 +267,8 @@ _METADATA_OBJECT_ALIASES = {"Activity": ("Task",)}
 
 
 def build_schema(metadata_dir: Path) -> dict[str, ObjectDef]:
-    objects = {o.name: o for o in (_account(), _contact(), _opportunity(), _task())}
+    standard = (_account(), _contact(), _opportunity(), _task(), user_object())
+    objects = {o.name: o for o in (*standard, organization_object())}
     meta = load_metadata(metadata_dir)
     for meta_object, fdefs in meta.fields.items():
         for target in _METADATA_OBJECT_ALIASES.get(meta_object, (meta_object,)):

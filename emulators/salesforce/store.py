@@ -22,6 +22,7 @@ from emulators.salesforce.validation import Validator
 from emulators.salesforce.values import now_string
 
 Record = dict[str, Any]
+DIRECTORY_OBJECTS = frozenset({"User", "Organization"})
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Store:
         self,
         schema: dict[str, ObjectDef],
         ids: IdFactory,
-        enforce_validation_rules: bool = False,
+        enforce_validation_rules: bool = True,
         clock: Callable[[], str] = now_string,
     ) -> None:
         self.schema = schema
@@ -72,10 +73,14 @@ class Store:
         raise SfError("NOT_FOUND", f"The requested resource does not exist: {sobject}", 404)
 
     def reset(self) -> None:
+        """Wipe business records; the org's users and its Organization row stay."""
         for name in self.schema:
+            if name in DIRECTORY_OBJECTS:
+                continue
             self.live[name].clear()
             self.deleted[name].clear()
-        self._index.clear()
+            for key in [k for k in self._index if k[0] == name]:
+                del self._index[key]
 
     # -- transactions -------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Write validation: field values, read-only and unknown fields, references,
-unique values, the opt-in validation rules, and the fields Salesforce derives.
+unique values, the org's validation rules (on unless switched off), and the
+fields Salesforce derives.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from emulators.salesforce.errors import SfError, invalid_field
+from emulators.salesforce.errors import SfError, invalid_dml_field, invalid_field
 from emulators.salesforce.formula import Context, Expr, compile_formula
 from emulators.salesforce.ids import object_for_id
 from emulators.salesforce.schema import FieldDef, ObjectDef
@@ -43,7 +44,7 @@ class Validator:
                 if rel is not None and isinstance(raw, dict):
                     values[rel.name] = self._resolve_foreign_key(rel, raw)
                     continue
-                raise invalid_field(obj.name, key)
+                raise invalid_dml_field(obj.name, key)
             if fdef.name == "Id":
                 continue
             if not (fdef.createable if creating else fdef.updateable):

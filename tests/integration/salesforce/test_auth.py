@@ -106,7 +106,7 @@ def test_bad_token_requests_get_400(
     assert body["error_description"]
 
 
-def test_bad_client_secret_is_invalid_grant(
+def test_bad_client_secret_is_invalid_client(
     emulator: EmulatorServer, http: requests.Session
 ) -> None:
     response = _token_call(
@@ -116,7 +116,22 @@ def test_bad_client_secret_is_invalid_grant(
         client_id=emulator.client_id,
         client_secret="wrong",
     )
-    assert (response.status_code, response.json()["error"]) == (400, "invalid_grant")
+    assert (response.status_code, response.json()) == (
+        400,
+        {"error": "invalid_client", "error_description": "invalid client credentials"},
+    )
+
+
+def test_unknown_client_id_is_invalid_client_id(
+    emulator: EmulatorServer, http: requests.Session
+) -> None:
+    response = _token_call(
+        emulator, http, grant_type="client_credentials", client_id="nope", client_secret="x"
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        {"error": "invalid_client_id", "error_description": "client identifier invalid"},
+    )
 
 
 def test_token_endpoint_does_not_count_as_api_call(

@@ -66,8 +66,20 @@ def test_validation_rule_from_metadata_is_enforced_when_enabled() -> None:
     )
 
 
-def test_validation_rule_is_off_by_default() -> None:
+def test_validation_rule_is_on_by_default_as_in_a_real_org() -> None:
     org = Org(OrgConfig())
+    incomplete = {
+        "Name": "x",
+        "CloseDate": "2030-01-01",
+        "Type": "Cross-Sell",
+        "StageName": "Closed Won",
+    }
+    status, body = _call(org, _token(org), "POST", "sobjects/Opportunity", incomplete)
+    assert (status, body[0]["errorCode"]) == (400, "FIELD_CUSTOM_VALIDATION_EXCEPTION")
+
+
+def test_validation_rule_can_be_switched_off_for_tests() -> None:
+    org = Org(OrgConfig(enforce_validation_rules=False))
     status, _ = _call(
         org,
         _token(org),
