@@ -87,6 +87,7 @@ class Org:
         self.usage = Usage(config.daily_limit)
         self.ingest = IngestJobs(self.rest, self.ids.new)
         self.rest.jobs = {"ingest": self.ingest, "query": QueryJobs(self.rest, self.ids.new)}
+        self.rest.identity_url = lambda user: f"{self.base_url}/id/{config.org_id}/{user}"
         self.rest.limits = lambda: org_limits(self.usage.limit, self.usage.used, self.usage_of)
         self.faults = Faults()
         self.sessions = Sessions(config.session_ttl_s)

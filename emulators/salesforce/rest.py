@@ -60,6 +60,7 @@ class RestApi:
         self.limits: Callable[[], dict[str, Any]] = dict
         # Bulk API 2.0 ("ingest", "query"): set by the Org, which owns the job ids.
         self.jobs: dict[str, Any] = {}
+        self.identity_url: Callable[[str], str] | None = None
 
     def dispatch(
         self,
@@ -71,7 +72,10 @@ class RestApi:
     ) -> Reply:
         head = parts[0] if parts else ""
         if not parts:
-            return Reply(200, self._resources(ctx.version))
+            resources = self._resources(ctx.version)
+            if self.identity_url is not None:  # jsforce's identity() starts here
+                resources["identity"] = self.identity_url(ctx.user_id)
+            return Reply(200, resources)
         if head == "sobjects":
             return self._sobjects(method, parts[1:], params, body, ctx)
         if head in ("query", "queryAll") and method == "GET":
