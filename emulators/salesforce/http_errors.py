@@ -7,6 +7,8 @@ wrong methods with 405 METHOD_NOT_ALLOWED, both as a JSON error array.
 
 from __future__ import annotations
 
+import re
+
 import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import (
@@ -15,6 +17,7 @@ from fastapi.exception_handlers import (
 )
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulators.salesforce.errors import SfError
 
@@ -30,7 +33,23 @@ def _own(request: Request) -> bool:
     return request.url.path.startswith("/admin")
 
 
+class CollapseSlashes:
+    """``https://host//services/data`` (an instance URL with a trailing slash, as
+    the sf CLI stores it) reaches the same resource, as at Salesforce."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and "//" in path:
+            scope = {**scope, "path": re.sub("/{2,}", "/", path)}
+        await self.app(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_middleware(CollapseSlashes)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _own(request):

@@ -29,7 +29,8 @@ from emulators.salesforce.rest import CallContext, Reply, RestApi
 from emulators.salesforce.standard_objects import build_schema, default_metadata_dir
 from emulators.salesforce.store import Store
 
-API_VERSIONS = ("57.0", "58.0", "59.0", "60.0")
+# What a current org serves: Summer '14 (31.0) through Winter '25 (62.0).
+API_VERSIONS = tuple(f"{v}.0" for v in range(31, 63))
 _VERSION = re.compile(r"^v(\d+\.\d)$")
 
 
