@@ -7,6 +7,7 @@ POST   /admin/faults                       add a fault (see FaultSpec); returns 
 GET    /admin/faults / DELETE /admin/faults list / clear faults
 POST   /admin/sessions/expire              invalidate every issued token
 GET    /admin/users                        username -> user id
+GET|PUT /admin/validation-rules            {"enforce": bool, "bypass_users": [username]}
 GET    /admin/records/{sobject}            ?field=&value=&limit= records as stored
 GET    /admin/records/{sobject}/{id}       one record (live or deleted)
 DELETE /admin/records                      wipe all records
@@ -41,6 +42,12 @@ class FaultSpec(BaseModel):
     latency_ms: int = 0
     after_commit: bool = False
     path_contains: str | None = None
+
+
+class ValidationRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enforce: bool = True
+    bypass_users: list[str] = []
 
 
 class UsageUpdate(BaseModel):
@@ -104,6 +111,22 @@ def admin_router(org: Org) -> APIRouter:
     @router.get("/users")
     async def users() -> dict[str, str]:
         return dict(org.users.by_name)
+
+    def rules_view() -> dict[str, Any]:
+        names = {v: k for k, v in org.users.by_name.items()}
+        validator = org.store.validator
+        bypass = sorted(names.get(u, u) for u in validator.bypass_users)
+        return {"enforce": validator.enforce, "bypass_users": bypass}
+
+    @router.get("/validation-rules")
+    async def validation_rules() -> dict[str, Any]:
+        return rules_view()
+
+    @router.put("/validation-rules")
+    async def set_validation_rules(spec: ValidationRules) -> dict[str, Any]:
+        org.store.validator.enforce = spec.enforce
+        org.store.validator.bypass_users = {org.users.user_id(u) for u in spec.bypass_users}
+        return rules_view()
 
     @router.get("/records/{sobject}")
     async def records(

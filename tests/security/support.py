@@ -28,7 +28,6 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from services.crm_sync.app import create_app as crm_sync_app
-from services.crm_sync.gateway.fake import FakeSalesforceGateway
 from services.crm_sync.settings import CrmSyncSettings
 from services.play_orchestrator.app import create_app as play_orchestrator_app
 from services.play_orchestrator.settings import PlayOrchestratorSettings
@@ -40,6 +39,7 @@ from shared.signature import sign
 from tests.support.http import serve
 from tests.support.isolation import Isolation
 from tests.support.kafka import wait_until
+from tests.support.salesforce_fake import FakeSalesforceGateway
 
 T = TypeVar("T")
 

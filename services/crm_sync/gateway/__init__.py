@@ -1,4 +1,7 @@
-"""Salesforce gateway for crm_sync: the port, the simple-salesforce adapter and a fake."""
+"""Salesforce gateway for crm_sync: the port and the simple-salesforce adapter.
+
+The fake (over an in-process emulator org) lives in ``tests/support``.
+"""
 
 from services.crm_sync.gateway.config import GatewayConfig, RetrySettings
 from services.crm_sync.gateway.port import (

@@ -37,6 +37,11 @@ class GatewayConfig(BaseModel):
     # Non-urgent writes wait once usage passes this share of the daily allocation.
     max_share: float = Field(default=0.8, gt=0, le=1)
     batch_size: int = Field(default=200, ge=1, le=200)
+    # Bulk API 2.0: records per ingest job (a job of 10,000 Opportunities is ~3 MB of
+    # CSV, far below the 100 MB Salesforce accepts) and how its status is polled.
+    bulk_job_size: int = Field(default=10_000, ge=1, le=150_000)
+    bulk_poll_s: float = Field(default=0.5, ge=0)
+    bulk_max_polls: int = Field(default=200, ge=1)
     timeout_s: float = Field(default=60.0, gt=0)
     max_concurrency: int = Field(default=4, ge=1)
     retry: RetrySettings = RetrySettings()

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from services.crm_sync.gateway.bulk import BulkUpsert
 from services.crm_sync.gateway.config import GatewayConfig
 from services.crm_sync.gateway.port import (
     ApiLimitExceeded,
@@ -88,6 +89,7 @@ class GatewayCore:
         self._authenticated = False
         self._slots = asyncio.Semaphore(config.max_concurrency)
         self.sleep: Callable[[float], Any] = asyncio.sleep
+        self.transient_codes = TRANSIENT_CODES
 
     # -- transport, provided by subclasses -------------------------------
 
@@ -97,6 +99,10 @@ class GatewayCore:
         raise NotImplementedError
 
     async def _send_url(self, url_path: str) -> Any:
+        raise NotImplementedError
+
+    async def _send_csv(self, method: str, path: str, body: str | None) -> str:
+        """A Bulk API call whose request or answer is CSV (job data, results)."""
         raise NotImplementedError
 
     async def _authenticate(self) -> None:
@@ -189,7 +195,18 @@ class GatewayCore:
         result: dict[str, Any] = _strip_attributes(found)
         return result
 
+    async def bulk_call(self, method: str, path: str, body: Any) -> Any:
+        """One Bulk API 2.0 call, retried like a read; CSV in or out as the resource wants."""
+        if isinstance(body, str) or path.endswith(("Results", "unprocessedrecords")):
+            return await self._read(functools.partial(self._send_csv, method, path, body))
+        return await self._read(functools.partial(self._send, method, path, None, body))
+
     # -- writes ----------------------------------------------------------
+
+    async def bulk_upsert(
+        self, sobject: str, ext_id_field: str, records: Sequence[Record]
+    ) -> list[RecordResult]:
+        return await BulkUpsert(self).upsert(sobject, ext_id_field, records)
 
     async def create(self, sobject: str, records: Sequence[Record]) -> list[RecordResult]:
         return await self._write("POST", "composite/sobjects", sobject, records, None)

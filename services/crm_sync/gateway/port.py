@@ -101,6 +101,16 @@ class SalesforceGateway(Protocol):
         """Create or update by external id; ``created`` tells which happened."""
         ...
 
+    async def bulk_upsert(
+        self, sobject: str, ext_id_field: str, records: Sequence[Record]
+    ) -> list[RecordResult]:
+        """``upsert`` through Bulk API 2.0 ingest jobs: a few calls per job, not per 200.
+
+        Same answers as ``upsert``: one result per record, in order; rows the job
+        failed transiently are retried, the others reported with their error.
+        """
+        ...
+
     async def query(self, soql: str) -> list[dict[str, Any]]:
         """All records of a SOQL query (follows nextRecordsUrl), without ``attributes``."""
         ...

@@ -76,6 +76,22 @@ class SimpleSalesforceGateway(GatewayCore):
             ),
         )
 
+    async def _send_csv(self, method: str, path: str, body: str | None) -> str:
+        sf, timeout = self.client, self.config.timeout_s
+        headers = {"Content-Type": "text/csv", "Accept": "text/csv"} if body is not None else {}
+
+        def call() -> str:
+            response = sf._call_salesforce(
+                method,
+                sf.base_url + path,
+                data=body.encode() if body is not None else None,
+                headers=headers,
+                timeout=timeout,
+            )
+            return response.text
+
+        return str(await asyncio.to_thread(self._blocking, call))
+
     async def _send_url(self, url_path: str) -> Any:
         sf, timeout = self.client, self.config.timeout_s
         return await asyncio.to_thread(

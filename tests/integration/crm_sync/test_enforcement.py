@@ -10,7 +10,7 @@ import asyncio
 from typing import Any
 
 from services.crm_sync.domain import TaskPurpose, task_key
-from tests.integration.crm_sync.conftest import CrmSync, play_envelope
+from tests.integration.crm_sync.conftest import REP_USERNAME, CrmSync, play_envelope
 from tests.support.kafka import wait_until
 from tests.unit.crm_sync_service.builders import snapshot
 
@@ -37,8 +37,14 @@ async def test_closed_won_is_rolled_back_until_complete_then_stands(crm: CrmSync
     async def hygiene_tasks() -> list[dict[str, Any]]:
         return await crm.admin.records("Task", "Cross_Sell_Task_Key__c", hygiene_key)
 
-    # 1. Closed Won with no discovery answers: put back, flagged, one task.
-    await asyncio.to_thread(rep.Opportunity.update, opp_id, {"StageName": "Closed Won"})
+    # 1. Closed Won with no discovery answers: put back, flagged, one task. The org's
+    # validation rule would refuse this edit; crm_sync's enforcement is for the edits
+    # it does not stop (a rep with a bypass permission, an org before the rule).
+    await crm.admin.bypass_validation_rules(REP_USERNAME)
+    try:
+        await asyncio.to_thread(rep.Opportunity.update, opp_id, {"StageName": "Closed Won"})
+    finally:
+        await crm.admin.bypass_validation_rules()
 
     async def back_and_tasked() -> bool:
         found = await record()

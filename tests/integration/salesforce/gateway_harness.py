@@ -10,9 +10,9 @@ from pydantic import SecretStr
 from emulators.salesforce.server import EmulatorServer
 from services.crm_sync.gateway import GatewayConfig, RetrySettings
 from services.crm_sync.gateway.core import GatewayCore
-from services.crm_sync.gateway.fake import FakeSalesforceGateway
 from services.crm_sync.gateway.simple_salesforce_adapter import SimpleSalesforceGateway
 from tests.integration.salesforce.conftest import AdminClient
+from tests.support.salesforce_fake import FakeSalesforceGateway
 
 
 class Control:

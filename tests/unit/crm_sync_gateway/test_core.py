@@ -15,7 +15,7 @@ from emulators.salesforce.auth import jwt_subject
 from services.crm_sync.gateway import ApiLimitExceeded, GatewayConfig, RetrySettings
 from services.crm_sync.gateway.auth import Token, http_session, jwt_assertion
 from services.crm_sync.gateway.core import CallFailed, SessionExpired, Transient, classify
-from services.crm_sync.gateway.fake import FakeSalesforceGateway
+from tests.support.salesforce_fake import FakeSalesforceGateway
 
 
 @pytest.mark.parametrize(

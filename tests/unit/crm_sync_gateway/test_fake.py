@@ -11,7 +11,7 @@ from services.crm_sync.gateway import (
     SalesforceAuthError,
     SalesforceGateway,
 )
-from services.crm_sync.gateway.fake import FakeSalesforceGateway
+from tests.support.salesforce_fake import FakeSalesforceGateway
 
 EXT = "Cross_Sell_Play_Id__c"
 

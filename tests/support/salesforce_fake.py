@@ -1,4 +1,7 @@
-"""In-memory gateway for unit tests: the core behaviour over an in-process org.
+"""In-memory gateway for tests: the core behaviour over an in-process org.
+
+It lives with the tests, not in ``services/``, because it imports the
+emulator, which production code never does.
 
 The transport is ``emulators.salesforce.Org.handle`` called directly — the
 same validation, upsert semantics, per-record errors, usage counting and
@@ -68,6 +71,17 @@ class FakeSalesforceGateway(GatewayCore):
         self, method: str, path: str, params: Mapping[str, str] | None, body: Any
     ) -> Any:
         return self._answer(method, f"v{self.config.api_version}/{path}", params, body)
+
+    async def _send_csv(self, method: str, path: str, body: str | None) -> str:
+        headers = {"content-type": "text/csv"} if body is not None else {}
+        raw = body.encode() if body is not None else None
+        reply = self.org.handle(
+            method, f"v{self.config.api_version}/{path}", {}, raw, headers, self._token
+        )
+        self._observe_limit_header(reply.headers.get("Sforce-Limit-Info"))
+        if reply.status >= 300:
+            raise classify(reply.status, reply.body)
+        return str(reply.body or "")
 
     async def _send_url(self, url_path: str) -> Any:
         return self._answer("GET", url_path.removeprefix("/services/data/"), None, None)
