@@ -175,6 +175,7 @@ class Supervisor:
                     env["SF_CLIENT_ID"],
                     "--client-secret",
                     env["SF_CLIENT_SECRET"],
+                    "--enforce-validation-rules",  # as a real org does (also the default)
                 ],
                 env,
             )

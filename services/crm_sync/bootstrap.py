@@ -25,6 +25,7 @@ def gateway_config(settings: CrmSyncSettings) -> GatewayConfig:
         api_version=settings.sf_api_version,
         max_share=settings.sf_max_api_share,
         batch_size=settings.sync_batch_size,
+        bulk_job_size=settings.sync_bulk_job_size,
     )
 
 

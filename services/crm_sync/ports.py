@@ -152,6 +152,10 @@ class SyncStore(Protocol):
         """Due pending writes, leased to the caller (SKIP LOCKED), urgent ones first."""
         ...
 
+    async def count_due(self, cap: int) -> int:
+        """How many pending writes are due and unclaimed, counting no further than ``cap``."""
+        ...
+
     async def finish(self, results: Sequence[WriteResult]) -> None:
         """Apply the outcomes of claimed writes and release their lease."""
         ...

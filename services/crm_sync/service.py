@@ -54,6 +54,8 @@ class CrmSyncRuntime(ServiceRuntime):
                 limit_backoff_cap_s=settings.sync_limit_backoff_cap_s,
                 defer_probe_s=settings.sync_defer_probe_s,
                 retention_s=settings.sync_retention_s,
+                bulk_threshold=settings.sync_bulk_threshold,
+                bulk_claim=settings.sync_bulk_job_size,
             ),
             self.identity,
         )

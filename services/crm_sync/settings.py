@@ -75,4 +75,8 @@ class CrmSyncSettings(ServiceSettings):
     # While usage is past SF_MAX_API_SHARE, one batch of ordinary writes still
     # goes out this often: it does useful work and reads the usage header again.
     sync_defer_probe_s: float = Field(default=60.0, gt=0)
+    # More due writes than this is a backfill: those cycles claim up to
+    # SYNC_BULK_JOB_SIZE writes and send them as Bulk API 2.0 jobs (0 = never).
+    sync_bulk_threshold: int = Field(default=2_000, ge=0)
+    sync_bulk_job_size: int = Field(default=10_000, ge=200, le=150_000)
     sync_retention_s: int = Field(default=7 * 86400, ge=3600)

@@ -1,4 +1,5 @@
-"""The writer loop: pending writes -> Salesforce, in sObject Collections of 200.
+"""The writer loop: pending writes -> Salesforce, in sObject Collections of 200,
+or through Bulk API 2.0 while a backfill is under way.
 
 One cycle:
 
@@ -17,6 +18,12 @@ One cycle:
 5. finish, in one transaction: opportunity ids, ``last_written``, task ids,
    queue rows, and ``OpportunitySynced`` into the outbox.
 
+A backfill is a backlog of more than ``bulk_threshold`` due writes (counted,
+boundedly, after a cycle that claimed a full round): such a cycle claims up
+to ``bulk_claim`` writes and upserts each kind that has more records than a
+Bulk job costs in Collections calls through the gateway's ``bulk_upsert``
+(a handful of calls per 10,000 records instead of 50).
+
 Only Salesforce's acknowledgement marks a write done, and every write is an
 upsert by an external id, so a crash between 3 and 5 resends the same
 records and still leaves each record once.
@@ -27,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +70,13 @@ class WriterConfig:
     retention_s: int = 7 * 86400
     notification_retention_s: int = 3 * 86400  # Salesforce retries for 24 hours
     purge_every_s: float = 600.0
+    bulk_threshold: int = 2_000  # due writes beyond which a cycle is a backfill; 0 = never
+    bulk_claim: int = 10_000  # writes one backfill cycle claims
+    bulk_lease_s: float = 900.0  # a Bulk job of 10,000 records may take minutes
+
+
+# A Bulk API job costs about six calls: below that many Collections calls, Collections wins.
+BULK_MIN_CALLS = 6
 
 
 @dataclass
@@ -84,6 +98,9 @@ class WriterState:
     limited_until: float = 0.0
     next_probe: float = 0.0
     next_purge: float = 0.0
+    backfill: bool = False
+    backfill_cycles: int = 0
+    last_claim_full: bool = True  # only then is the backlog worth counting
 
 
 Sendable = tuple[ClaimedWrite, dict[str, Any]]
@@ -167,22 +184,27 @@ class SyncWriter:
         self.state.deferring = deferring
         probe = deferring and now >= self.state.next_probe
         include_normal = not deferring or probe
+        cfg = self.config
+        limit, lease, bulk = self._claim_limit(probe), cfg.lease_s, False
         async with self._tx() as store:
-            claimed = await store.claim(
-                self._claim_limit(probe),
-                include_normal=include_normal,
-                lease_s=self.config.lease_s,
-            )
+            if not deferring and cfg.bulk_threshold and self.state.last_claim_full:
+                bulk = await store.count_due(cfg.bulk_threshold + 1) > cfg.bulk_threshold
+                if bulk:
+                    limit, lease = max(limit, cfg.bulk_claim), max(lease, cfg.bulk_lease_s)
+            claimed = await store.claim(limit, include_normal=include_normal, lease_s=lease)
+        self.state.last_claim_full = len(claimed) >= limit
+        self.state.backfill = bulk
         if not claimed:
             return 0
         if probe:
             self.state.next_probe = now + self.config.defer_probe_s
         self.state.cycles += 1
-        results = await self._process(claimed)
+        self.state.backfill_cycles += bulk
+        results = await self._process(claimed, bulk)
         self.state.sent_records += sum(1 for r in results if r.outcome == "done")
         return len(claimed)
 
-    async def _process(self, claimed: list[ClaimedWrite]) -> list[WriteResult]:
+    async def _process(self, claimed: list[ClaimedWrite], bulk: bool) -> list[WriteResult]:
         opportunity_writes = [c for c in claimed if c.kind == OPPORTUNITY]
         task_writes = [c for c in claimed if c.kind != OPPORTUNITY]
         async with self._tx() as store:
@@ -194,7 +216,7 @@ class SyncWriter:
         records = [{f.PLAY_ID: w.key, **fields} for w, fields in planned.to_send]
         for (write, fields), (result, problem) in zip(
             planned.to_send,
-            await self._send("Opportunity", f.PLAY_ID, records),
+            await self._send("Opportunity", f.PLAY_ID, records, bulk),
             strict=True,
         ):
             limited |= problem == "limited"
@@ -210,7 +232,8 @@ class SyncWriter:
                 finisher.postpone(write, "WAITING_FOR_OPPORTUNITY")
             else:
                 sendable.append((write, record))
-        task_results = await self._send("Task", TASK_KEY_FIELD, [r for _, r in sendable])
+        task_records = [r for _, r in sendable]
+        task_results = await self._send("Task", TASK_KEY_FIELD, task_records, bulk)
         for (write, record), (result, problem) in zip(sendable, task_results, strict=True):
             limited |= problem == "limited"
             sent = {k: v for k, v in record.items() if k in write.payload}
@@ -239,21 +262,28 @@ class SyncWriter:
         return delay * (0.5 + random.random() / 2)
 
     async def _send(
-        self, sobject: str, ext_field: str, records: Sequence[dict[str, Any]]
+        self, sobject: str, ext_field: str, records: Sequence[dict[str, Any]], bulk: bool
     ) -> list[tuple[RecordResult | None, str | None]]:
-        """Upsert in chunks of ``batch_size``, in parallel; a (result, problem) per record."""
+        """Upsert in chunks of ``batch_size`` in parallel, or as Bulk jobs in a backfill;
+        a (result, problem) per record."""
         size = self.config.batch_size
+        if bulk and len(records) > size * BULK_MIN_CALLS:
+            log.info("salesforce_bulk_upsert", sobject=sobject, records=len(records))
+            return await self._chunk(sobject, ext_field, list(records), self.gateway.bulk_upsert)
         chunks = [list(records[i : i + size]) for i in range(0, len(records), size)]
-        answers = await asyncio.gather(*(self._chunk(sobject, ext_field, c) for c in chunks))
+        send = self.gateway.upsert
+        answers = await asyncio.gather(*(self._chunk(sobject, ext_field, c, send) for c in chunks))
         return [item for answer in answers for item in answer]
 
     async def _chunk(
-        self, sobject: str, ext_field: str, records: list[dict[str, Any]]
+        self,
+        sobject: str,
+        ext_field: str,
+        records: list[dict[str, Any]],
+        upsert: Callable[[str, str, Sequence[dict[str, Any]]], Awaitable[list[RecordResult]]],
     ) -> list[tuple[RecordResult | None, str | None]]:
         try:
-            results: Sequence[RecordResult | None] = await self.gateway.upsert(
-                sobject, ext_field, records
-            )
+            results: Sequence[RecordResult | None] = await upsert(sobject, ext_field, records)
             problem = None
         except ApiLimitExceeded as exc:
             results, problem = exc.results, "limited"

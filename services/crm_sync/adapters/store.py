@@ -80,6 +80,17 @@ _CLAIM = text(
     RETURNING w.id, w.kind, w.key, w.play_id, w.payload, w.version, w.urgent, w.attempts
     """
 )
+# Bounded: the writer only needs to know whether the backlog passes a threshold.
+_COUNT_DUE = text(
+    """
+    SELECT count(*) FROM (
+      SELECT 1 FROM sf_writes
+      WHERE status = 'pending' AND next_attempt_at <= now()
+        AND (claimed_until IS NULL OR claimed_until < now())
+      LIMIT :cap
+    ) due
+    """
+)
 _VERSIONS = text(
     "SELECT id, version, payload FROM sf_writes WHERE id = ANY(CAST(:ids AS bigint[])) FOR UPDATE"
 )
@@ -256,6 +267,9 @@ class SqlSyncStore:
             for r in rows
         ]
         return sorted(claimed, key=lambda c: (not c.urgent, c.id))
+
+    async def count_due(self, cap: int) -> int:
+        return int((await self.session.execute(_COUNT_DUE, {"cap": cap})).scalar_one())
 
     async def finish(self, results: Sequence[WriteResult]) -> None:
         if not results:

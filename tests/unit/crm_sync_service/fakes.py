@@ -162,6 +162,15 @@ class FakeSyncStore:
             )
         return sorted(out, key=lambda c: (not c.urgent, c.id))
 
+    async def count_due(self, cap: int) -> int:
+        due = [
+            w
+            for w in self.pending()
+            if w.next_attempt_at <= self.now
+            and (w.claimed_until is None or w.claimed_until < self.now)
+        ]
+        return min(cap, len(due))
+
     async def finish(self, results: Sequence[WriteResult]) -> None:
         for r in results:
             w = self.writes[r.id]
