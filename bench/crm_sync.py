@@ -1,6 +1,7 @@
 """crm_sync end to end: N PlayOpened -> N Opportunities in the Salesforce emulator.
 
 python -m bench.crm_sync [--quick]
+python -m bench.crm_sync --economy [--backfill N] [--steady N]   (see bench/crm_sync_economy.py)
 
 Starts (unless DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS are set) the embedded
 PostgreSQL and broker, a Salesforce emulator over HTTPS whose Outbound
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import ssl
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -247,8 +250,34 @@ def run(env: BenchEnv, quick: bool = False, only: set[int] | None = None) -> lis
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1,000 plays")
+    parser.add_argument(
+        "--economy", action="store_true", help="API calls of a backfill and of steady writes"
+    )
+    parser.add_argument("--backfill", type=int, default=100_000, help="with --economy")
+    parser.add_argument("--steady", type=int, default=10_000, help="with --economy")
     args = parser.parse_args()
     started = datetime.now(UTC)
+    if args.economy:
+        from bench.crm_sync_economy import economy
+        from bench.crm_sync_economy import rows as economy_rows
+
+        # Only PostgreSQL is needed: no embedded broker when DATABASE_URL is set.
+        if os.environ.get("DATABASE_URL"):
+            scratch = Path(tempfile.mkdtemp(prefix="crosssell-bench-"))
+            pg_url = os.environ["DATABASE_URL"]
+            result = asyncio.run(economy(pg_url, scratch / "sf", args.backfill, args.steady))
+        else:
+            with bench_env() as env:
+                result = asyncio.run(
+                    economy(env.pg_url, env.scratch / "sf", args.backfill, args.steady)
+                )
+        rows = economy_rows(result)
+        print_table(rows, "crm_sync API economy")
+        out = RESULTS_DIR / "crm_sync_economy.json"
+        sizes = {"backfill": args.backfill, "steady": args.steady}
+        write_json(out, rows, started_at=started, quick=False, extra=sizes)
+        print(f"wrote {out}")
+        return
     with bench_env() as env:
         rows = run(env, args.quick)
     print_table(rows, "crm_sync")
