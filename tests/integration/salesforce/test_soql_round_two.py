@@ -129,3 +129,17 @@ def test_columns_true_describes_columns(sf: Salesforce) -> None:
 )
 def test_date_literal_ranges(literal: str, expected: tuple[str, str]) -> None:
     assert date_range(literal, "date", today=date(2026, 12, 6)) == expected
+
+
+def test_opportunities_can_be_owned_by_a_rep(sf: Salesforce, uid: str) -> None:
+    [rep] = sf.query("SELECT Id, Name FROM User WHERE Username = 'avery.ae@crosssell.emulator'")[
+        "records"
+    ]
+    created = sf.Opportunity.create(opportunity(f"owned-{uid}", OwnerId=rep["Id"]))
+    [row] = sf.query(f"SELECT Owner.Name, OwnerId FROM Opportunity WHERE Id = '{created['id']}'")[
+        "records"
+    ]
+    assert (row["OwnerId"], row["Owner"]["Name"]) == (rep["Id"], "Avery Chen")
+    with pytest.raises(SalesforceMalformedRequest) as info:
+        sf.Opportunity.create(opportunity(f"bad-owner-{uid}", OwnerId="005000000000099AAA"))
+    assert info.value.content[0]["errorCode"] == "INVALID_CROSS_REFERENCE_KEY"
