@@ -100,7 +100,7 @@ class WriterState:
     next_purge: float = 0.0
     backfill: bool = False
     backfill_cycles: int = 0
-    last_claim_full: bool = True  # only then is the backlog worth counting
+    last_claim_full: bool = True  # only then is the backlog worth counting (see cycle)
 
 
 Sendable = tuple[ClaimedWrite, dict[str, Any]]
@@ -192,7 +192,10 @@ class SyncWriter:
                 if bulk:
                     limit, lease = max(limit, cfg.bulk_claim), max(lease, cfg.bulk_lease_s)
             claimed = await store.claim(limit, include_normal=include_normal, lease_s=lease)
-        self.state.last_claim_full = len(claimed) >= limit
+        # Worth counting again next cycle: a full round, or a backfill round still past
+        # the threshold (its writes may come back, e.g. refused while the allocation
+        # was spent).
+        self.state.last_claim_full = len(claimed) >= min(limit, max(cfg.bulk_threshold, 1))
         self.state.backfill = bulk
         if not claimed:
             return 0
