@@ -16,7 +16,7 @@ PUT    /admin/outbound/rules               replace rules: [{"object","fields","e
 GET    /admin/outbound/log                 delivery attempts (?since=index)
 GET    /admin/outbound/pending             notifications not yet acknowledged
 DELETE /admin/outbound                     drop pending notifications and the log
-POST   /admin/reset                        records, usage, faults, sessions, outbound
+POST   /admin/reset                        records, usage, faults, sessions, outbound, bulk jobs
 """
 
 from __future__ import annotations
@@ -185,6 +185,7 @@ def admin_router(org: Org) -> APIRouter:
     @router.post("/reset")
     async def reset() -> dict[str, str]:
         org.store.reset()
+        org.reset_bulk()
         org.faults.clear()
         org.sessions.expire_all()
         org.usage.used, org.usage.refused = 0, 0

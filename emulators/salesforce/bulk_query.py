@@ -70,6 +70,7 @@ class QueryJobs:
         self.api = api
         self.new_id = new_id
         self.jobs: dict[str, QueryJob] = {}
+        self.created = 0  # DailyBulkV2QueryJobs used
 
     def dispatch(
         self, method: str, rest: list[str], params: Mapping[str, str], body: Any, ctx: CallContext
@@ -138,6 +139,7 @@ class QueryJobs:
             rows,
         )
         self.jobs[job.id] = job
+        self.created += 1
         return job
 
     def results(self, job: QueryJob, params: Mapping[str, str]) -> Reply:

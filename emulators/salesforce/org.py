@@ -113,8 +113,12 @@ class Org:
         if kind == "DailyBulkApiBatches":
             return self.ingest.batches
         if kind == "DailyBulkV2QueryJobs":
-            return len(self.rest.jobs["query"].jobs)
+            return int(self.rest.jobs["query"].created)
         return 0
+
+    def reset_bulk(self) -> None:
+        for jobs in self.rest.jobs.values():
+            jobs.jobs.clear()
 
     def token(self, form: Mapping[str, str]) -> Reply:
         """OAuth2 token endpoint; not an API call, so it never counts against usage."""
