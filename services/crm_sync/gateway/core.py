@@ -17,6 +17,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from services.crm_sync.gateway.answers import (
+    TRANSIENT_CODES,
+    CallFailed,
+    SessionExpired,
+    Transient,
+    classify,
+    record_result,
+)
 from services.crm_sync.gateway.bulk import BulkUpsert
 from services.crm_sync.gateway.config import GatewayConfig
 from services.crm_sync.gateway.port import (
@@ -29,47 +37,10 @@ from services.crm_sync.gateway.port import (
 )
 
 log = logging.getLogger(__name__)
-
-# Per-record or whole-call codes worth retrying: contention and capacity, not data.
-TRANSIENT_CODES = frozenset(
-    {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG", "QUERY_TIMEOUT"}
-)
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 
-
-class Transient(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-class SessionExpired(Exception):
-    pass
-
-
-class CallFailed(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: Sequence[str] = ()) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fields = tuple(fields)
-
-
-def classify(status: int, content: Any) -> Exception:
-    """Map an error response (status, parsed body) to the exception the core handles."""
-    first = content[0] if isinstance(content, list) and content else {}
-    code = str(first.get("errorCode", "")) if isinstance(first, Mapping) else ""
-    message = str(first.get("message", "")) if isinstance(first, Mapping) else str(content)
-    fields = first.get("fields", []) if isinstance(first, Mapping) else []
-    if status == 401:
-        return SessionExpired(message)
-    if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
-        return ApiLimitExceeded(message)
-    if status >= 500 or code in TRANSIENT_CODES:
-        return Transient(code or f"HTTP_{status}", message[:500])
-    return CallFailed(status, code or f"HTTP_{status}", message, fields or [])
+# Re-exported: the transports import these from here.
+__all__ = ["TRANSIENT_CODES", "CallFailed", "GatewayCore", "Transient", "classify"]
 
 
 def _strip_attributes(value: Any) -> Any:
@@ -296,7 +267,7 @@ class GatewayCore:
                 raise SalesforceUnavailable(f"unexpected collections answer for {path}")
             retry = []
             for i, raw in zip(pending, answer, strict=True):
-                result = _record_result(raw, key(i), creating)
+                result = record_result(raw, key(i), creating)
                 results[i] = result
                 if result.retryable:
                     retry.append(i)
@@ -305,26 +276,3 @@ class GatewayCore:
             pending = retry
             if attempt < attempts:
                 await self._backoff(attempt)
-
-
-def _record_result(raw: Mapping[str, Any], key: str | None, creating: bool) -> RecordResult:
-    if raw.get("success"):
-        created = raw.get("created")
-        return RecordResult(
-            True,
-            id=raw.get("id"),
-            created=creating if created is None else bool(created),
-            key=key,
-        )
-    errors = raw.get("errors") or [{}]
-    first = errors[0]
-    code = str(first.get("statusCode", "UNKNOWN"))
-    return RecordResult(
-        False,
-        id=raw.get("id"),
-        error_code=code,
-        message=first.get("message"),
-        fields=tuple(first.get("fields") or ()),
-        retryable=code in TRANSIENT_CODES,
-        key=key,
-    )
