@@ -13,27 +13,14 @@ mixed at one level without parentheses.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from emulators.salesforce.errors import malformed_query
 from emulators.salesforce.soql_dates import DATE_KEYWORDS
+from emulators.salesforce.soql_tokens import tokenize, unescape
 
-_TOKEN = re.compile(
-    r"""\s*(?:
-    (?P<string>'(?:[^'\\]|\\.)*')
-    |(?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))
-    |(?P<date>\d{4}-\d{2}-\d{2})
-    |(?P<number>[-+]?\d+(?:\.\d+)?)
-    |(?P<dateliteral>[A-Za-z_]+:\d+)
-    |(?P<op>!=|<>|<=|>=|=|<|>|\(|\)|,)
-    |(?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-    )""",
-    re.VERBOSE,
-)
 AGGREGATES = frozenset({"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"})
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 
 @dataclass(frozen=True)
@@ -90,32 +77,6 @@ class Query:
 
 
 SelectItem = str | Aggregate | Query  # a field path, an aggregate, a child subquery
-
-
-def _unescape(body: str) -> str:
-    out = []
-    chars = iter(body)
-    for char in chars:
-        if char == "\\":
-            nxt = next(chars, "")
-            out.append(_ESCAPES.get(nxt, nxt))
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def tokenize(text: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
-    pos = 0
-    end = len(text.rstrip())
-    while pos < end:
-        match = _TOKEN.match(text, pos)
-        if not match or match.end() == pos:
-            raise malformed_query(f"unexpected token: '{text[pos:end].split()[0]}'")
-        kind = match.lastgroup or ""
-        tokens.append((kind, match.group(kind)))
-        pos = match.end()
-    return tokens
 
 
 class _Parser:
@@ -298,7 +259,7 @@ class _Parser:
         kind, text = tok
         self.pos += 1
         if kind == "string":
-            return Literal("string", _unescape(text[1:-1]))
+            return Literal("string", unescape(text[1:-1]))
         if kind == "number":
             return Literal("number", float(text) if "." in text else int(text))
         if kind in ("date", "datetime"):
