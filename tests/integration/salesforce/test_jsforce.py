@@ -37,6 +37,8 @@ CASES = (
     "errors_are_salesforce_arrays",
     "validation_rule_is_enforced",
     "bulk2_ingest_upsert_with_a_failed_row",
+    "bulk2_insert_csv_then_delete",
+    "collections_delete_and_describe",
     "bulk2_query",
 )
 

@@ -195,6 +195,29 @@ const cases = {
     });
     assert.equal(again.successfulResults[0].sf__Created, "false");
   },
+  async bulk2_insert_csv_then_delete() {
+    conn.bulk2.pollInterval = 100;
+    const csv = `Name,AnnualRevenue\n"${RUN_ID} One, Inc",1000\n${RUN_ID} Two,2000\n`;
+    const inserted = await conn.bulk2.loadAndWaitForResults({
+      object: "Account", operation: "insert", input: csv,
+    });
+    assert.deepEqual(inserted.successfulResults.map((r) => r.Name), [`${RUN_ID} One, Inc`, `${RUN_ID} Two`]);
+    const ids = inserted.successfulResults.map((r) => ({ Id: r.sf__Id }));
+    const deleted = await conn.bulk2.loadAndWaitForResults({
+      object: "Account", operation: "delete", input: ids,
+    });
+    assert.equal(deleted.successfulResults.length, 2);
+    const left = await conn.query(`SELECT COUNT() FROM Account WHERE Name LIKE '${RUN_ID}%'`);
+    assert.equal(left.totalSize, 0);
+  },
+  async collections_delete_and_describe() {
+    const res = await conn.sobject("Opportunity").destroy([ids.b]);
+    assert.deepEqual(res.map((r) => [r.id, r.success]), [[ids.b, true]]);
+    const found = await conn.sobject("Opportunity").find({ Id: ids.b }).execute();
+    assert.deepEqual(found, []);
+    const meta = await conn.sobject("Opportunity").describe();
+    assert.ok(meta.fields.some((f) => f.name === EXT && f.externalId));
+  },
   async bulk2_query() {
     conn.bulk2.pollInterval = 100;
     const stream = await conn.bulk2.query(
