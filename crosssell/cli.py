@@ -125,9 +125,9 @@ def sf_emulator(
 def demo(
     accounts: Annotated[int, typer.Option(min=1, help="Accounts in the synthetic book.")] = 200,
     seed: Annotated[int, typer.Option(help="Same seed, same book (re-runs are duplicates).")] = 7,
-    session: Annotated[
-        Path, typer.Option(help="Session file written by `crosssell up`.")
-    ] = Path(".crosssell/session.json"),
+    session: Annotated[Path, typer.Option(help="Session file written by `crosssell up`.")] = Path(
+        ".crosssell/session.json"
+    ),
     api_key: Annotated[
         str | None, typer.Option(help="Ops API key (default: the session's).")
     ] = None,
@@ -153,6 +153,44 @@ def demo(
     except DemoError as exc:
         console.print(f"[red]demo: {exc}[/]")
         raise typer.Exit(1) from exc
+
+
+SessionFile = Annotated[Path, typer.Option(help="Session file written by `crosssell up`.")]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="DATABASE_URL", help="PostgreSQL (default: session's)."),
+]
+
+
+@app.command()
+def backtest(
+    catalog: Annotated[Path, typer.Option(help="Candidate catalog (YAML).")],
+    since: Annotated[
+        float | None, typer.Option(min=0, help="Count only the last DAYS (default: all).")
+    ] = None,
+    account: Annotated[
+        list[str] | None, typer.Option(help="Only this account (repeatable).")
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Also write the result, every signal too.")
+    ] = None,
+    live_catalog: Annotated[
+        Path | None, typer.Option(help="Live catalog (default: CATALOG_PATH or the sample).")
+    ] = None,
+    session: SessionFile = Path(".crosssell/session.json"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Replay the ingest journal with a candidate catalog; compare with live and outcomes."""
+    from crosssell.backtest import BacktestError, backtest_command
+
+    out = Console(width=max(Console().width, 140))
+    try:
+        backtest_command(
+            catalog, since, account or [], json_file, session, database_url, live_catalog, out
+        )
+    except BacktestError as exc:
+        console.print(f"[red]backtest: {exc}[/]")
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -287,8 +325,13 @@ def dlq_list(
     table = Table("partition", "offset", "from", "orig. offset", "attempts", "key", "error")
     for d in asyncio.run(list_dead_letters(bootstrap, topic, limit)):
         table.add_row(
-            str(d.partition), str(d.offset), d.original_topic, d.original_offset,
-            d.attempts, d.key, d.error[:80],
+            str(d.partition),
+            str(d.offset),
+            d.original_topic,
+            d.original_offset,
+            d.attempts,
+            d.key,
+            d.error[:80],
         )
     console.print(table)
 

@@ -271,6 +271,8 @@ class Supervisor:
             if self.with_emulator
             else None,
             "sf_ca_path": str(self.data_dir / "sf" / "ca.pem"),
+            # For the tools that read the system of record (backtest, calibrate).
+            "database_url": str(self.postgres_url),
         }
         path = self.data_dir / "session.json"
         path.write_text(json.dumps(session, indent=2))
