@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crosssell.services import SERVICES, ServiceSpec
@@ -189,7 +190,7 @@ def backtest(
             catalog, since, account or [], json_file, session, database_url, live_catalog, out
         )
     except BacktestError as exc:
-        console.print(f"[red]backtest: {exc}[/]")
+        console.print(f"[red]backtest:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from exc
 
 
