@@ -195,6 +195,45 @@ def backtest(
 
 
 @app.command()
+def calibrate(
+    min_plays: Annotated[
+        int, typer.Option(min=2, help="Refuse with fewer closed (won/lost/expired) plays.")
+    ] = 30,
+    target_win_rate: Annotated[
+        float, typer.Option(help="Open a play where the predicted chance of winning reaches this.")
+    ] = 0.25,
+    since: Annotated[
+        float | None, typer.Option(min=0, help="Backtest only the last DAYS (default: all).")
+    ] = None,
+    write: Annotated[Path | None, typer.Option(help="Write the proposed catalog here.")] = None,
+    live_catalog: Annotated[
+        Path | None, typer.Option(help="Live catalog (default: CATALOG_PATH or the sample).")
+    ] = None,
+    session: SessionFile = Path(".crosssell/session.json"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Propose signal weights and the play threshold from closed plays, as a catalog diff."""
+    from crosssell.backtest import BacktestError, live_catalog_path
+    from crosssell.backtest import database_url as find_database
+    from crosssell.calibrate import calibrate_command
+
+    out = Console(width=max(Console().width, 140))
+    try:
+        calibrate_command(
+            find_database(database_url, session),
+            live_catalog or live_catalog_path(),
+            min_plays,
+            target_win_rate,
+            since,
+            write,
+            out,
+        )
+    except BacktestError as exc:
+        console.print(f"[red]calibrate:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
 def bench(
     quick: Annotated[
         bool, typer.Option("--quick", help="Everything small, under 2 minutes (CI smoke run).")

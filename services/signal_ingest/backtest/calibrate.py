@@ -67,7 +67,9 @@ def _to_catalog(
         return None
     scale = current_total / positive
     weights = np.clip(coef * scale, MIN_WEIGHT, None)
-    threshold = scale * (math.log(target / (1 - target)) - intercept)
+    # <= 0: even an account with no signal is predicted to win often enough;
+    # the catalog still wants a positive threshold (any one signal opens).
+    threshold = max(scale * (math.log(target / (1 - target)) - intercept), MIN_WEIGHT)
     return weights, threshold
 
 

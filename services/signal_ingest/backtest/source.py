@@ -119,3 +119,36 @@ async def live_signals(
     )
     rows = await conn.fetch(sql, *([list(accounts)] if accounts else []))
     return {r["id"]: (r["status"], tuple(r["suppression_reasons"])) for r in rows}
+
+
+async def closed_play_counts(
+    conn: asyncpg.Connection,
+    signal_schema: str,
+    play_schema: str,
+    window_days: float,
+    since: datetime | None = None,
+) -> list[tuple[str, bool, dict[str, int]]] | None:
+    """Per play that ended won, lost or expired (closed since ``since``): the
+    qualified signals of each type its pair had in the window before it opened.
+    None when play_orchestrator's schema is absent."""
+    exists = await conn.fetchval("SELECT to_regclass($1)", f"{_schema(play_schema)}.plays")
+    if exists is None:
+        return None
+    sql = f"""
+        SELECT p.id, p.state::text = 'won' AS won, s.type, count(s.id) AS n
+        FROM {_schema(play_schema)}.plays p
+        LEFT JOIN {_schema(signal_schema)}.signals s
+          ON s.account_id = p.account_id AND s.adjacent_product = p.adjacent_product
+         AND s.status = 'qualified'
+         AND s.detected_at BETWEEN p.opened_at - make_interval(secs => $1) AND p.opened_at
+        WHERE p.state::text IN ('won', 'lost', 'expired')
+          AND ($2::timestamptz IS NULL OR coalesce(p.closed_at, p.updated_at) >= $2)
+        GROUP BY p.id, p.state, s.type
+    """
+    rows = await conn.fetch(sql, window_days * 86400.0, since)
+    plays: dict[str, tuple[bool, dict[str, int]]] = {}
+    for r in rows:
+        won, counts = plays.setdefault(r["id"], (bool(r["won"]), {}))
+        if r["type"] is not None:
+            counts[r["type"]] = int(r["n"])
+    return [(play_id, won, counts) for play_id, (won, counts) in sorted(plays.items())]

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+import yaml
 
 from services.signal_ingest.backtest.calibrate import (
     CalibrationRefused,
@@ -74,3 +75,31 @@ def test_refuses_when_every_play_ended_the_same_way() -> None:
     plays = [ClosedPlay(f"p{i}", False, {"usage_ceiling": 1}) for i in range(40)]
     with pytest.raises(CalibrationRefused, match="ended the same way"):
         calibrate(plays, _current())
+
+
+def test_proposal_is_applied_to_the_catalog_text_in_place() -> None:
+    from crosssell.calibrate import proposed_text
+    from services.signal_ingest.backtest.calibrate import Estimate, Proposal
+    from services.signal_ingest.domain import parse_catalog
+    from tests.unit.signal_ingest.builders import SAMPLE_CATALOG
+
+    proposal = Proposal(
+        plays=40,
+        won=12,
+        weights={"usage_ceiling": Estimate(14.0, 10, 18), "workaround": Estimate(3.25, 1, 5)},
+        unfitted=("partner_flag",),
+        threshold=Estimate(12.5, 9, 16),
+        target_win_rate=0.25,
+    )
+    text = SAMPLE_CATALOG.read_text()
+    new = proposed_text(text, proposal)
+    changed = [(a, b) for a, b in zip(text.splitlines(), new.splitlines(), strict=True) if a != b]
+    assert [b.strip() for _, b in changed] == [
+        "play_threshold: 12.5",
+        "usage_ceiling: 14.0",
+        "workaround: 3.2",
+    ]
+    settings = parse_catalog(yaml.safe_load(new)).settings
+    assert settings.play_threshold == 12.5
+    assert settings.weights["usage_ceiling"] == 14.0  # type: ignore[index]
+    assert settings.weights["adjacent_pain"] == 10  # type: ignore[index]
