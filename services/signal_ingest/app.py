@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.signal_ingest.api import router as signals_router
+from services.signal_ingest.api_backtests import router as backtests_router
 from services.signal_ingest.api_ingest import router as ingest_router
 from services.signal_ingest.bootstrap import build_runtime
 from services.signal_ingest.catalog_store import CatalogStore
@@ -31,7 +32,7 @@ def create_app(settings: SignalIngestSettings | None = None) -> FastAPI:
             "Inbound events to Kafka, per-account state, cross-sell signals, "
             "readiness gates and scoring."
         ),
-        routers=[ingest_router, signals_router],
+        routers=[ingest_router, signals_router, backtests_router],
         test_clock=settings.test_clock,
         # These read their bodies themselves, with their own limits and answers.
         own_body_limit_paths=("/v1/events", "/v1/ingest/churnzero", "/v1/ingest/gainsight"),
