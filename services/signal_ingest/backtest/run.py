@@ -31,6 +31,7 @@ class BacktestInput:
     play_schema: str = "play_orchestrator"
     until: datetime = field(default_factory=lambda: datetime.now(UTC))
     chunk_rows: int = source.CHUNK_ROWS
+    single: bool = False  # replay the live catalog only (measurements)
 
 
 Progress = Callable[[int, int], None]  # (events done, events in total)
@@ -44,9 +45,10 @@ async def run_backtest(spec: BacktestInput, progress: Progress | None = None) ->
     try:
         total = await source.count_journal(conn, spec.signal_schema, accounts)
         plays = await source.real_plays(conn, spec.play_schema, accounts)
-        replayer = Replayer(
-            {LIVE: spec.live, CANDIDATE: spec.candidate}, source.play_updates(plays or [])
+        catalogs = (
+            {LIVE: spec.live} if spec.single else {LIVE: spec.live, CANDIDATE: spec.candidate}
         )
+        replayer = Replayer(catalogs, source.play_updates(plays or []))
         done = 0
 
         def advance(n: int) -> None:
@@ -83,7 +85,7 @@ async def run_backtest(spec: BacktestInput, progress: Progress | None = None) ->
         "undecodable": replayer.stats.undecodable,
         "plays_known": plays is not None,
         "runs": runs,
-        "signals": compare.signals_in(replayer.world(CANDIDATE), period),
+        "signals": compare.signals_in(replayer.runs[-1].world, period),
     }
     result["fidelity"] = fidelity(replayer, stored)
     result["_replayer"] = replayer  # for callers in process; dropped before JSON

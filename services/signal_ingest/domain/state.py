@@ -141,8 +141,18 @@ class Series:
         end = min(bisect_left(times, to_us(raw_from)), len(times) - 1)
         if end < 2:
             return
-        out_t, out_v, out_l, out_c = times[:1], values[:1], limits[:1], counts[:1]
-        for i in range(1, end):
+        # The part compacted before holds one sample per day: start at the first
+        # pair sharing a day (usually the few samples that just aged past
+        # raw_from), so a call that merges nothing costs one scan, not a rebuild.
+        first = next(
+            (i for i in range(1, end) if times[i - 1] // _DAY_US == times[i] // _DAY_US), 0
+        )
+        if not first:
+            return
+        k = first - 1
+        out_t, out_v = times[k:first], values[k:first]
+        out_l, out_c = limits[k:first], counts[k:first]
+        for i in range(first, end):
             t = times[i]
             if out_t[-1] // _DAY_US == t // _DAY_US:  # same UTC day
                 prev, count = out_c[-1], counts[i]
@@ -154,8 +164,7 @@ class Series:
                 out_v.append(values[i])
                 out_l.append(limits[i])
                 out_c.append(counts[i])
-        if len(out_t) < end:
-            times[:end], values[:end], limits[:end], counts[:end] = out_t, out_v, out_l, out_c
+        times[k:end], values[k:end], limits[k:end], counts[k:end] = out_t, out_v, out_l, out_c
 
     def drop_before(self, at: datetime) -> None:
         """Drop the samples older than ``at``, but never the newest."""
