@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -30,12 +31,10 @@ from services.signal_ingest.backtest.run import BacktestInput
 from services.signal_ingest.domain import CatalogError, parse_catalog
 
 
-async def closed_plays(url: str, window_days: float) -> list[ClosedPlay]:
+async def closed_plays(url: str, since: datetime | None) -> list[ClosedPlay]:
     conn = await asyncpg.connect(source.plain_url(url))
     try:
-        rows = await source.closed_play_counts(
-            conn, "signal_ingest", "play_orchestrator", window_days
-        )
+        rows = await source.closed_play_counts(conn, "signal_ingest", "play_orchestrator", since)
     finally:
         await conn.close()
     if rows is None:
@@ -102,12 +101,19 @@ def calibrate_command(
 ) -> Proposal:
     live = load_candidate(live_path, "live catalog")
     current = {str(t): w for t, w in live.settings.weights.items()}
-    plays = asyncio.run(closed_plays(url, live.settings.play_window_days))
+    closed_since = datetime.now(UTC) - timedelta(days=since) if since else None
+    plays = asyncio.run(closed_plays(url, closed_since))
     try:
         proposal = calibrate(plays, current, target_win_rate=target_win_rate, min_plays=min_plays)
     except CalibrationRefused as exc:
         raise BacktestError(f"calibration refused: {exc}") from exc
     console.print(proposal_table(proposal, current, live.settings.play_threshold))
+    if proposal.threshold.value < live.settings.play_threshold:
+        console.print(
+            "[yellow]note:[/] every closed play had reached the current threshold, so a lower "
+            "one is an extrapolation: the history cannot say how plays with less evidence end. "
+            "Read the backtest below (new plays) before applying it."
+        )
     live_text = live_path.read_text()
     text = proposed_text(live_text, proposal)
     try:

@@ -203,7 +203,8 @@ def calibrate(
         float, typer.Option(help="Open a play where the predicted chance of winning reaches this.")
     ] = 0.25,
     since: Annotated[
-        float | None, typer.Option(min=0, help="Backtest only the last DAYS (default: all).")
+        float | None,
+        typer.Option(min=0, help="Only plays closed, and the backtest, in the last DAYS."),
     ] = None,
     write: Annotated[Path | None, typer.Option(help="Write the proposed catalog here.")] = None,
     live_catalog: Annotated[

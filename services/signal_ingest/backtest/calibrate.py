@@ -97,6 +97,8 @@ def calibrate(
         )
     types = [t for t in current if any(p.counts.get(t, 0) for p in plays)]
     unfitted = tuple(t for t in current if t not in types)
+    if not types:
+        raise CalibrationRefused("no closed play had a qualified signal before it opened")
     x = np.array([[p.counts.get(t, 0) for t in types] for p in plays], dtype=float)
     y = np.array([1 if p.won else 0 for p in plays])
     total = sum(current[t] for t in types)

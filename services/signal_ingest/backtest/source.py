@@ -125,27 +125,27 @@ async def closed_play_counts(
     conn: asyncpg.Connection,
     signal_schema: str,
     play_schema: str,
-    window_days: float,
     since: datetime | None = None,
 ) -> list[tuple[str, bool, dict[str, int]]] | None:
-    """Per play that ended won, lost or expired (closed since ``since``): the
-    qualified signals of each type its pair had in the window before it opened.
-    None when play_orchestrator's schema is absent."""
+    """Per play that ended won, lost or expired (closed since ``since``): how
+    many signals of each type made up the score that opened it (the play keeps
+    their ids; their types come from our signals). Their status now says
+    nothing about then: a play's own outcome gates them afterwards. None when
+    play_orchestrator's schema is absent."""
     exists = await conn.fetchval("SELECT to_regclass($1)", f"{_schema(play_schema)}.plays")
     if exists is None:
         return None
     sql = f"""
         SELECT p.id, p.state::text = 'won' AS won, s.type, count(s.id) AS n
         FROM {_schema(play_schema)}.plays p
-        LEFT JOIN {_schema(signal_schema)}.signals s
-          ON s.account_id = p.account_id AND s.adjacent_product = p.adjacent_product
-         AND s.status = 'qualified'
-         AND s.detected_at BETWEEN p.opened_at - make_interval(secs => $1) AND p.opened_at
+        LEFT JOIN LATERAL jsonb_array_elements_text(p.doc -> 'signal' -> 'signal_ids') AS o(id)
+          ON true
+        LEFT JOIN {_schema(signal_schema)}.signals s ON s.id = o.id
         WHERE p.state::text IN ('won', 'lost', 'expired')
-          AND ($2::timestamptz IS NULL OR coalesce(p.closed_at, p.updated_at) >= $2)
+          AND ($1::timestamptz IS NULL OR coalesce(p.closed_at, p.updated_at) >= $1)
         GROUP BY p.id, p.state, s.type
     """
-    rows = await conn.fetch(sql, window_days * 86400.0, since)
+    rows = await conn.fetch(sql, since)
     plays: dict[str, tuple[bool, dict[str, int]]] = {}
     for r in rows:
         won, counts = plays.setdefault(r["id"], (bool(r["won"]), {}))
