@@ -271,8 +271,9 @@ class Supervisor:
             if self.with_emulator
             else None,
             "sf_ca_path": str(self.data_dir / "sf" / "ca.pem"),
-            # For the tools that read the system of record (backtest, calibrate).
+            # for operators' commands (`crosssell replay`, `backtest`, `calibrate`): where the system keeps its state
             "database_url": str(self.postgres_url),
+            "kafka": str(self.kafka),
         }
         path = self.data_dir / "session.json"
         path.write_text(json.dumps(session, indent=2))
