@@ -271,7 +271,7 @@ class Supervisor:
             if self.with_emulator
             else None,
             "sf_ca_path": str(self.data_dir / "sf" / "ca.pem"),
-            # for operators' commands (`crosssell replay`, `backtest`, `calibrate`): where the system keeps its state
+            # operators' commands (replay, backtest, calibrate): where the system keeps its state
             "database_url": str(self.postgres_url),
             "kafka": str(self.kafka),
         }
