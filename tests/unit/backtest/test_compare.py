@@ -16,9 +16,7 @@ DAY = timedelta(days=1)
 def _play(id_: str, account: str, state: str, opened_days: float) -> RealPlay:
     opened = T0 + opened_days * DAY
     closed = opened + 10 * DAY if state in ("won", "lost", "expired") else None
-    return RealPlay(
-        id_, account, "insights_analytics", state, "usage_ceiling", opened, closed
-    )
+    return RealPlay(id_, account, "insights_analytics", state, "usage_ceiling", opened, closed)
 
 
 def _opens(world: MemoryWorld, account: str, at_days: float) -> None:
