@@ -97,7 +97,10 @@ async def _run(job: Job, spec: BacktestInput) -> None:
 @router.post(
     "/v1/backtests",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={422: {"description": "the candidate catalog is invalid (start-up message)"}},
+    responses={
+        422: {"description": "the candidate catalog is invalid (start-up message)"},
+        429: {"description": "two backtests are running already"},
+    },
 )
 async def start_backtest(
     body: BacktestRequest, request: Request, runtime: RuntimeDep, _: AdminScope
