@@ -39,8 +39,18 @@ def up(
     port_offset: Annotated[
         int, typer.Option(help="Add this to every port (8001-8003, 8443, 9092).")
     ] = 0,
+    drain_timeout: Annotated[
+        float,
+        typer.Option(
+            "--drain-timeout",
+            min=0,
+            help="On Ctrl-C / SIGTERM, wait up to this many seconds for everything "
+            "accepted to be published and consumed before stopping.",
+        ),
+    ] = 120.0,
 ) -> None:
-    """Start the whole system on embedded defaults (Ctrl-C stops everything)."""
+    """Start the whole system on embedded defaults (Ctrl-C drains, then stops everything;
+    a second Ctrl-C stops without waiting)."""
     from crosssell.supervisor import Supervisor
 
     Supervisor(
@@ -49,6 +59,7 @@ def up(
         kafka=kafka,
         test_clock=test_clock,
         port_offset=port_offset,
+        drain_timeout_s=drain_timeout,
     ).run()
 
 

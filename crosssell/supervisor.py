@@ -7,7 +7,6 @@ the supervisor (PR_SET_PDEATHSIG), and Ctrl-C / SIGTERM stops them in order.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
@@ -16,6 +15,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO
@@ -24,7 +24,9 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from crosssell.drain import DEFAULT_TIMEOUT_S, Drain, DrainOutcome, left_over
 from crosssell.services import SERVICES
+from services.signal_ingest.ingest.draining import DRAIN_SIGNAL
 from shared import auth
 from shared.embedded import EmbeddedBroker, EmbeddedPostgres, _die_with_parent, free_port
 
@@ -43,6 +45,7 @@ class Supervisor:
         with_emulator: bool = True,
         port_offset: int = 0,
         extra_env: dict[str, str] | None = None,
+        drain_timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.data_dir = data_dir
         # Ports of everything this supervisor starts; an offset lets two systems
@@ -62,6 +65,9 @@ class Supervisor:
         self._commands: dict[str, tuple[list[str], dict[str, str]]] = {}
         self._log_files: list[IO[bytes]] = []
         self._stop = False
+        self._skip_drain = False
+        self.drain_timeout_s = drain_timeout_s
+        self.drain_outcome: DrainOutcome | None = None
         self.ready_s: float | None = None
 
     # -- start ---------------------------------------------------------------
@@ -76,7 +82,7 @@ class Supervisor:
             self._print_summary(key, ready_s)
             self._wait()
         finally:
-            self.shutdown()
+            self.shutdown(drain=True)
 
     # -- non-blocking use (the fault suite, ``crosssell chaos``) -------------------
     def start(self) -> str:
@@ -94,11 +100,12 @@ class Supervisor:
         self.ready_s = time.monotonic() - started
         return self._create_key()
 
-    def stop(self) -> None:
-        """``shutdown`` that leaves the caller's SIGINT/SIGTERM handlers as they were."""
+    def stop(self, *, drain: bool = False) -> None:
+        """``shutdown`` that leaves the caller's SIGINT/SIGTERM handlers as they were
+        (``drain``: the ordered drain of a Ctrl-C first)."""
         handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            self.shutdown()
+            self.shutdown(drain=drain)
         finally:
             for signum, handler in handlers.items():
                 signal.signal(signum, handler)
@@ -296,6 +303,8 @@ class Supervisor:
 
     # -- run and stop ----------------------------------------------------------
     def _on_signal(self, signum: int, _frame: object) -> None:
+        if self._stop:  # the second Ctrl-C: stop without waiting for the drain
+            self._skip_drain = True
         self._stop = True
 
     def _wait(self) -> None:
@@ -306,7 +315,9 @@ class Supervisor:
                     self._stop = True
             time.sleep(0.2)
 
-    def shutdown(self) -> None:
+    def shutdown(self, *, drain: bool = False) -> None:
+        if drain:
+            self.drain_outcome = self.drain()
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for child in self._children.values():
@@ -323,11 +334,59 @@ class Supervisor:
         if self._broker is not None:
             self._broker.stop()
         if self._pg is not None:
-            with contextlib.suppress(Exception):
+            try:
                 self._pg.stop()
+            except Exception as exc:  # say so: a PostgreSQL left running holds the data dir
+                console.print(f"[red]PostgreSQL did not stop: {exc}[/]")
         for log in self._log_files:
             log.close()
         console.print("stopped")
+
+
+    # -- the drain (crosssell.drain) ---------------------------------------------------
+    def drain(self) -> DrainOutcome | None:
+        """Stop accepting at the edge, wait until everything held is published and
+        consumed (bounded), record the drain if it completed; None if there is no
+        running system to drain."""
+        ingest = self._children.get("signal_ingest")
+        if ingest is None or ingest.poll() is not None or not self.kafka or not self.postgres_url:
+            return None
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self._on_signal)  # a second Ctrl-C skips the wait
+            signal.signal(signal.SIGTERM, self._on_signal)
+        ingest.send_signal(DRAIN_SIGNAL)
+        console.print(
+            f"stopping: signal_ingest refuses new events (503); draining "
+            f"(up to {self.drain_timeout_s:.0f}s) ..."
+        )
+        prefix = self.extra_env.get("CROSSSELL_TOPIC_PREFIX") or os.environ.get(
+            "CROSSSELL_TOPIC_PREFIX", ""
+        )
+        outcome = Drain(
+            str(self.postgres_url),
+            str(self.kafka),
+            prefix=prefix,
+            timeout_s=self.drain_timeout_s,
+            say=console.print,
+        ).run(skip=lambda: self._skip_drain, trouble=self._drain_trouble)
+        if outcome.completed:
+            where = ", ".join(outcome.recorded) or "nowhere: no broker_epoch table yet"
+            console.print(f"drained in {outcome.seconds:.1f}s (recorded in {where})")
+        else:
+            console.print(
+                f"[yellow]drain not completed ({outcome.reason}); left: "
+                f"{left_over(outcome.last)}. Not lost: the ingest journal and the outboxes "
+                "keep it, and the next `crosssell up` publishes again what was not "
+                "known to be consumed.[/]"
+            )
+        return outcome
+
+    def _drain_trouble(self) -> str | None:
+        for name in SERVICES:
+            child = self._children.get(name)
+            if child is None or child.poll() is not None:
+                return f"{name} is not running"
+        return None
 
 
 def _port_free(port: int) -> bool:

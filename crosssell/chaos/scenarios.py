@@ -35,9 +35,10 @@ from typing import Any
 
 import asyncpg
 
+from crosssell.backlog import run_async
 from crosssell.chaos import effects as fx
 from crosssell.chaos.stream import Sender, SendStats, book_events
-from crosssell.chaos.system import SERVICE_NAMES, ChaosSystem, run_async
+from crosssell.chaos.system import SERVICE_NAMES, ChaosSystem
 from services.play_orchestrator.domain.deadlines import TimerKind
 
 INGEST_TIMEOUT_S = 10.0  # signal_ingest waits this long for the broker's acks, then 503

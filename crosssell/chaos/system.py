@@ -18,28 +18,25 @@ stopped through its own ``pg_ctl``, the emulator's ``/admin/faults``.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import json
 import os
 import signal
 import ssl
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import httpx
 import psutil
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from crosssell.backlog import consumer_lag, run_async, unsent
 from crosssell.services import SERVICES
 from crosssell.supervisor import Supervisor
 
-T = TypeVar("T")
 SERVICE_NAMES = tuple(SERVICES)
 ACTIVITY_METRICS = (
     "crosssell_messages_consumed_total",
@@ -47,21 +44,6 @@ ACTIVITY_METRICS = (
     "crosssell_messages_dlq_total",
     "crosssell_outbox_published_total",
 )
-# Every consumer group of the services and what it reads (see each service's
-# bootstrap.py). A group is caught up when its committed offsets reach the
-# topics' end offsets; the database shows nothing of a message still on the broker.
-CONSUMER_GROUPS = {
-    "signal_ingest.events": (
-        "crosssell.events.usage",
-        "crosssell.events.ticket",
-        "crosssell.events.account",
-    ),
-    "signal_ingest.plays": ("crosssell.plays",),
-    "play_orchestrator.signals": ("crosssell.signals",),
-    "play_orchestrator.account": ("crosssell.events.account",),
-    "play_orchestrator.crm": ("crosssell.crm",),
-    "crm_sync.plays": ("crosssell.plays",),
-}
 # crm_sync's write-queue timings for chaos runs: a write leased by a crm_sync
 # that was killed -9 is taken again after the lease (default 120 s), and after
 # an outage the writer's backoff/limit probe (default 60 s) decides how soon
@@ -347,7 +329,9 @@ class ChaosSystem:
         broker = self.supervisor.broker
         if broker is None:
             return {}
-        return run_async(_lag(broker.bootstrap))
+        prefix = self.supervisor.extra_env.get("CROSSSELL_TOPIC_PREFIX", "")
+        lag = run_async(consumer_lag(broker.bootstrap, prefix))
+        return {f"lag_{group}": behind for group, behind in lag.by_group.items()}
 
     def wait_settled(
         self, *, quiet_s: float = 6.0, timeout_s: float = 300.0, lag: bool = True
@@ -380,65 +364,13 @@ class ChaosSystem:
             time.sleep(0.5)
 
 
-def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion on a thread of its own: callers may be inside
-    a test session whose event loop must not be replaced."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
-async def _lag(bootstrap: str) -> dict[str, int]:
-    topics = sorted({t for ts in CONSUMER_GROUPS.values() for t in ts})
-    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=5000)
-    await probe.start()
-    try:
-        partitions = {
-            t: [TopicPartition(t, p) for p in sorted(probe.partitions_for_topic(t) or ())]
-            for t in topics
-        }
-        ends = await probe.end_offsets([tp for tps in partitions.values() for tp in tps])
-    finally:
-        await _stop(probe)
-    lag: dict[str, int] = {}
-    for group, group_topics in CONSUMER_GROUPS.items():
-        reader = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-        )
-        await reader.start()
-        try:
-            behind = 0
-            for topic in group_topics:
-                for tp in partitions[topic]:
-                    committed = await reader.committed(tp)
-                    behind += max(0, ends[tp] - (committed or 0))
-        finally:
-            await _stop(reader)
-        lag[f"lag_{group}"] = behind
-    return lag
-
-
-async def _stop(consumer: AIOKafkaConsumer) -> None:
-    try:
-        await consumer.stop()
-    except (Exception, asyncio.CancelledError):  # aiokafka cancels its own tasks on stop
-        pass
-
-
 async def _outbox_backlog(url: str) -> dict[str, int]:
-    out: dict[str, int] = {}
+    """``outbox_<service>`` / ``journal_<service>``: rows not published yet."""
     try:
-        conn = await asyncpg.connect(url, timeout=5)
+        counts = await unsent(url)
     except (OSError, asyncpg.PostgresError) as exc:
         raise ChaosError(f"database unreachable: {exc}") from exc
-    try:
-        for service in SERVICE_NAMES:
-            try:
-                value = await conn.fetchval(
-                    f'SELECT count(*) FROM "{service}".outbox WHERE sent_at IS NULL'  # noqa: S608
-                )
-            except asyncpg.PostgresError:
-                value = -1  # not migrated yet
-            out[f"outbox_{service}"] = int(value)
-    finally:
-        await conn.close()
+    out = {f"outbox_{service}": counts.get(f"{service}.outbox", -1) for service in SERVICE_NAMES}
+    if "signal_ingest.ingest_journal" in counts:
+        out["journal_signal_ingest"] = counts["signal_ingest.ingest_journal"]
     return out
