@@ -215,13 +215,14 @@ def chaos(
     ] = None,
 ) -> None:
     """Fault suite: kill -9 each service, freeze the broker, restart PostgreSQL, fail
-    Salesforce, let deadlines fall due while play_orchestrator is down; print the report."""
+    Salesforce, let deadlines fall due while play_orchestrator is down, kill the broker,
+    stop (SIGTERM) and kill -9 the whole system; print the report."""
     import sys
     import time
 
     from crosssell.chaos import report
-    from crosssell.chaos.run import ChaosOptions, quick_options, run_chaos
-    from crosssell.chaos.scenarios import SCENARIOS, Sizes
+    from crosssell.chaos.run import SCENARIOS, ChaosOptions, quick_options, run_chaos
+    from crosssell.chaos.scenarios import Sizes
 
     wide = Console(width=max(Console().width, 120))
     names = tuple(scenario or SCENARIOS)

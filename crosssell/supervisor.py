@@ -7,6 +7,7 @@ the supervisor (PR_SET_PDEATHSIG), and Ctrl-C / SIGTERM stops them in order.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -119,6 +120,24 @@ class Supervisor:
     def broker(self) -> EmbeddedBroker | None:
         """The embedded broker (None with ``--kafka``)."""
         return self._broker
+
+    def children(self) -> list[str]:
+        """The names of the child processes started (services, ``sf_emulator``)."""
+        return list(self._children)
+
+    def abandon(self) -> None:
+        """Forget a system whose processes were all killed from outside (the fault
+        suite's kill -9 of everything): reap them, close the logs, stop nothing."""
+        for child in self._children.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(10)
+        self._children.clear()
+        if self._broker is not None:
+            self._broker.stop()  # already dead: reaps it and closes its log
+        self._broker = self._pg = None
+        for log in self._log_files:
+            log.close()
+        self._log_files.clear()
 
     def pid(self, name: str) -> int:
         return self._children[name].pid

@@ -18,6 +18,7 @@ stopped through its own ``pg_ctl``, the emulator's ``/admin/faults``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -56,6 +57,10 @@ QUICK_CRM_ENV = {
 }
 
 
+# The SIGTERM row stops the system with up to 50,000 events of the full run in flight.
+CHAOS_DRAIN_TIMEOUT_S = 300.0
+
+
 class ChaosError(Exception):
     """The system did not do what a scenario needs (not ready, never settled...)."""
 
@@ -78,15 +83,10 @@ class ChaosSystem:
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {"CROSSSELL_LOG_FORMAT": "json", **(extra_env or {})}
-        self.supervisor = Supervisor(
-            data_dir=self.data_dir,
-            postgres_url=None,
-            kafka=None,
-            test_clock=test_clock,
-            port_offset=port_offset,
-            extra_env=env,
-        )
+        self._env = {"CROSSSELL_LOG_FORMAT": "json", **(extra_env or {})}
+        self._port_offset = port_offset
+        self._test_clock = test_clock
+        self.supervisor = self._new_supervisor()
         self._log = log or (lambda _msg: None)
         self.api_key = ""
         self.ingest_secret = ""
@@ -113,6 +113,17 @@ class ChaosSystem:
         )
         return time.monotonic() - started
 
+    def _new_supervisor(self) -> Supervisor:
+        return Supervisor(
+            data_dir=self.data_dir,
+            postgres_url=None,
+            kafka=None,
+            test_clock=self._test_clock,
+            port_offset=self._port_offset,
+            extra_env=self._env,
+            drain_timeout_s=CHAOS_DRAIN_TIMEOUT_S,
+        )
+
     def _check_environment(self) -> None:
         """The services run with the settings this system was made with (a chaos run
         that silently used other timings would measure something else)."""
@@ -124,12 +135,48 @@ class ChaosSystem:
                 self.stop()
                 raise ChaosError(f"{service} did not get its settings: {wrong}")
 
-    def stop(self) -> None:
+    def stop(self, *, drain: bool = False) -> None:
+        """Stop everything (``drain``: as ``crosssell up`` does on SIGTERM, the ordered
+        drain first; its outcome is ``supervisor.drain_outcome``)."""
         self.thaw_broker()  # a frozen broker would not hear its SIGTERM
+        self._close_clients()
+        self.supervisor.stop(drain=drain)
+
+    def _close_clients(self) -> None:
         for client in (self.http, self.sf):
             if client is not None:
                 client.close()
-        self.supervisor.stop()
+        self.http = self.sf = None
+
+    def kill_system(self) -> list[int]:
+        """SIGKILL every process of the system at once - the services, the emulator,
+        the broker, the PostgreSQL postmaster and its backends - as a power cut or
+        ``kill -9`` of the process group would; return the pids killed. The
+        supervisor's own state is dropped with them (``start_again`` starts anew)."""
+        sup = self.supervisor
+        pids = [sup.pid(name) for name in sup.children()]
+        if sup.broker is not None and sup.broker.pid is not None:
+            pids.append(sup.broker.pid)
+        postmaster = sup.postgres.postmaster_pid if sup.postgres is not None else None
+        if postmaster is not None:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                backends = psutil.Process(postmaster).children(recursive=True)
+                pids += [postmaster, *(p.pid for p in backends)]
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self._log(f"SIGKILL to the whole system: {len(pids)} processes")
+        self._close_clients()
+        sup.abandon()
+        return pids
+
+    def start_again(self) -> float:
+        """A new supervisor on the same data directory (after ``stop`` or
+        ``kill_system``); return the seconds until everything was ready."""
+        self.supervisor = self._new_supervisor()
+        took = self.start()
+        self._log(f"system started again on {self.data_dir} in {took:.1f}s")
+        return took
 
     def __enter__(self) -> ChaosSystem:
         self.start()
@@ -184,6 +231,18 @@ class ChaosSystem:
         """SIGSTOP the broker: connections stay open, nothing is answered, nothing is lost."""
         os.kill(self._broker_pid(), signal.SIGSTOP)
         self._log("broker frozen (SIGSTOP)")
+
+    def kill_broker(self, down_s: float = 0.0) -> None:
+        """SIGKILL the broker, start an empty one on the same port (the services run on)."""
+        broker = self.supervisor.broker
+        if broker is None or broker.pid is None:
+            raise ChaosError("no embedded broker running")
+        os.kill(broker.pid, signal.SIGKILL)
+        broker.stop()  # reaps it
+        self._log("broker killed (SIGKILL)")
+        time.sleep(down_s)
+        broker.start()
+        self._log("broker started (empty)")
 
     def thaw_broker(self) -> None:
         broker = self.supervisor.broker

@@ -9,6 +9,10 @@ once: nothing lost, nothing duplicated, nothing unexpected, and the
 scenario's own checks (503 during the broker outage, no service restarted
 to recover, every Salesforce write acknowledged...).
 
+The whole-system rows (issue 16: broker killed, whole system stopped with
+SIGTERM, whole system killed with SIGKILL) run after the faults on one part:
+they replace the broker or every process of the system under the same data.
+
 Run alone: ``pytest tests/faults -s`` (prints the report table).
 Full size: ``crosssell chaos`` (100,000 events per scenario).
 """
@@ -120,6 +124,31 @@ def test_deadlines_due_while_play_orchestrator_down_fire_once(
     result = _run(chaos, "deadlines")
     deadlines = result.effects.by_kind()["deadlines"]
     assert deadlines.expected > 0 and result.checks["expired"] == result.checks["plays"]
+    _assert_exactly_once(result)
+
+
+def test_broker_killed_and_started_empty_services_repair_nothing_lost(
+    chaos: tuple[ChaosSystem, ChaosOptions],
+) -> None:
+    result = _run(chaos, "broker-kill")
+    _assert_exactly_once(result)
+
+
+@pytest.mark.timeout(420)
+def test_whole_system_sigterm_drains_and_starts_again_nothing_lost(
+    chaos: tuple[ChaosSystem, ChaosOptions],
+) -> None:
+    result = _run(chaos, "system-sigterm")
+    assert result.checks["drain_completed"] is True
+    _assert_exactly_once(result)
+
+
+@pytest.mark.timeout(420)
+def test_whole_system_sigkill_then_start_again_nothing_lost(
+    chaos: tuple[ChaosSystem, ChaosOptions],
+) -> None:
+    result = _run(chaos, "system-sigkill")
+    assert result.checks["processes_killed"] >= 6  # 3 services, emulator, broker, postmaster
     _assert_exactly_once(result)
 
 
