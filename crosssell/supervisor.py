@@ -78,7 +78,7 @@ class Supervisor:
         started = time.monotonic()
         try:
             self._start_all()
-            ready_s = time.monotonic() - started
+            ready_s = self.ready_s = time.monotonic() - started
             key = self._create_key()
             self._print_summary(key, ready_s)
             self._wait()
@@ -368,8 +368,8 @@ class Supervisor:
         consumed (bounded), record the drain if it completed; None if there is no
         running system to drain."""
         ingest = self._children.get("signal_ingest")
-        if ingest is None or ingest.poll() is not None or not self.kafka or not self.postgres_url:
-            return None
+        if self.ready_s is None or ingest is None or ingest.poll() is not None:
+            return None  # stopped before it was up: nothing accepted, nothing to drain
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, self._on_signal)  # a second Ctrl-C skips the wait
             signal.signal(signal.SIGTERM, self._on_signal)
