@@ -35,6 +35,7 @@ import httpx
 import psutil
 
 from crosssell.backlog import consumer_lag, run_async, unsent
+from crosssell.chaos.org import Org
 from crosssell.services import SERVICES
 from crosssell.supervisor import Supervisor
 
@@ -83,9 +84,10 @@ class ChaosSystem:
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._env = {"CROSSSELL_LOG_FORMAT": "json", **(extra_env or {})}
         self._port_offset = port_offset
         self._test_clock = test_clock
+        self.org = Org(self.data_dir, port_offset, SERVICES["crm_sync"].port + port_offset)
+        self._env = {"CROSSSELL_LOG_FORMAT": "json", **self.org.service_env(), **(extra_env or {})}
         self.supervisor = self._new_supervisor()
         self._log = log or (lambda _msg: None)
         self.api_key = ""
@@ -97,16 +99,21 @@ class ChaosSystem:
     def start(self) -> float:
         """Start everything; return the seconds it took to be ready."""
         started = time.monotonic()
-        self.api_key = self.supervisor.start()
+        self.org.start()  # the org outlives the system: started once, kept across restarts
+        try:
+            self.api_key = self.supervisor.start()
+        except BaseException:
+            self.org.stop()
+            raise
         self._check_environment()
         secrets = json.loads((self.data_dir / "dev-secrets.json").read_text())
         self.ingest_secret = secrets["ingest_hmac_secret"]
         self.http = httpx.Client(
             headers={"Authorization": f"Bearer {self.api_key}"}, timeout=30, trust_env=False
         )
-        ca = ssl.create_default_context(cafile=str(self.data_dir / "sf" / "ca.pem"))
+        ca = ssl.create_default_context(cafile=str(self.org.ca_path))
         self.sf = httpx.Client(
-            base_url=f"https://127.0.0.1:{self.supervisor.emulator_port}",
+            base_url=self.org.url,
             verify=ca,
             timeout=30,
             trust_env=False,
@@ -120,6 +127,7 @@ class ChaosSystem:
             kafka=None,
             test_clock=self._test_clock,
             port_offset=self._port_offset,
+            with_emulator=False,  # the org is ``self.org``
             extra_env=self._env,
             drain_timeout_s=CHAOS_DRAIN_TIMEOUT_S,
         )
@@ -135,9 +143,16 @@ class ChaosSystem:
                 self.stop()
                 raise ChaosError(f"{service} did not get its settings: {wrong}")
 
-    def stop(self, *, drain: bool = False) -> None:
-        """Stop everything (``drain``: as ``crosssell up`` does on SIGTERM, the ordered
-        drain first; its outcome is ``supervisor.drain_outcome``)."""
+    def stop(self) -> None:
+        """Stop everything, the org included."""
+        try:
+            self.stop_system()
+        finally:
+            self.org.stop()
+
+    def stop_system(self, *, drain: bool = False) -> None:
+        """Stop the system but not the org (``drain``: as ``crosssell up`` does on
+        SIGTERM, the ordered drain first; its outcome is ``supervisor.drain_outcome``)."""
         self.thaw_broker()  # a frozen broker would not hear its SIGTERM
         self._close_clients()
         self.supervisor.stop(drain=drain)
@@ -149,8 +164,8 @@ class ChaosSystem:
         self.http = self.sf = None
 
     def kill_system(self) -> list[int]:
-        """SIGKILL every process of the system at once - the services, the emulator,
-        the broker, the PostgreSQL postmaster and its backends - as a power cut or
+        """SIGKILL every process of the system at once - the services, the broker,
+        the PostgreSQL postmaster and its backends; not the org - as a power cut or
         ``kill -9`` of the process group would; return the pids killed. The
         supervisor's own state is dropped with them (``start_again`` starts anew)."""
         sup = self.supervisor

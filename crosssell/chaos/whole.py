@@ -7,14 +7,16 @@ loses its broker.
   directory. The drain must complete; the stream's sender meets 503s and
   refused connections meanwhile and sends again, as a vendor would.
 * ``system-sigkill``: every process of the system killed with SIGKILL at once
-  half-way through the stream (services, emulator, broker, the postmaster and
-  its backends - a power cut), then started again on the same data directory:
+  half-way through the stream (services, broker, the postmaster and its
+  backends - a power cut), then started again on the same data directory:
   PostgreSQL recovers from its WAL, the broker comes back empty, and the
   services re-publish what the broker may have lost.
 * ``broker-kill``: the broker killed with SIGKILL and started again (empty) on
   the same port while the services run; they must notice and repair.
 
-Each row counts effects as the others do: 0 lost, 0 duplicated.
+The Salesforce org (the emulator, ``org.py``) is not part of the system: it
+keeps running, as a real org would. Each row counts effects as the others do:
+0 lost, 0 duplicated.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def system_sigterm(run: Run) -> ScenarioResult:
     run.checks["stopped_at_events"] = run.sender.stats.acknowledged
     stop_at = run.sender.clock()
     stopping = time.monotonic()
-    system.stop(drain=True)
+    system.stop_system(drain=True)
     outcome = system.supervisor.drain_outcome
     run.checks["stop_s"] = round(time.monotonic() - stopping, 1)
     if outcome is None:
