@@ -386,7 +386,7 @@ class Supervisor:
             str(self.kafka),
             prefix=prefix,
             timeout_s=self.drain_timeout_s,
-            say=console.print,
+            say=lambda line: console.print(line, soft_wrap=True, highlight=False),
         ).run(skip=lambda: self._skip_drain, trouble=self._drain_trouble)
         if outcome.completed:
             where = ", ".join(outcome.recorded) or "nowhere: no broker_epoch table yet"
