@@ -361,7 +361,6 @@ class Supervisor:
             log.close()
         console.print("stopped")
 
-
     # -- the drain (crosssell.drain) ---------------------------------------------------
     def drain(self) -> DrainOutcome | None:
         """Stop accepting at the edge, wait until everything held is published and

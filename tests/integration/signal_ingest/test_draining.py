@@ -45,15 +45,11 @@ async def test_drain_signal_turns_every_ingest_route_into_503_with_retry_after(
         body = orjson.dumps({"events": [late]})
 
         async def refused() -> bool:
-            answer = await pipe.http.post(
-                "/v1/events", content=body, headers=signed_headers(body)
-            )
+            answer = await pipe.http.post("/v1/events", content=body, headers=signed_headers(body))
             return answer.status_code == 503
 
         await wait_until(refused, timeout_s=5, interval_s=0.05)
-        answer = await pipe.http.post(
-            "/v1/events", content=body, headers=signed_headers(body)
-        )
+        answer = await pipe.http.post("/v1/events", content=body, headers=signed_headers(body))
         assert answer.status_code == 503
         assert int(answer.headers["Retry-After"]) > 0
         assert "stopping" in answer.json()["detail"]
