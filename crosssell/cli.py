@@ -136,9 +136,9 @@ def sf_emulator(
 def demo(
     accounts: Annotated[int, typer.Option(min=1, help="Accounts in the synthetic book.")] = 200,
     seed: Annotated[int, typer.Option(help="Same seed, same book (re-runs are duplicates).")] = 7,
-    session: Annotated[Path, typer.Option(help="Session file written by `crosssell up`.")] = Path(
-        ".crosssell/session.json"
-    ),
+    session: Annotated[
+        Path, typer.Option(help="Session file written by `crosssell up`.")
+    ] = Path(".crosssell/session.json"),
     api_key: Annotated[
         str | None, typer.Option(help="Ops API key (default: the session's).")
     ] = None,
@@ -299,13 +299,8 @@ def dlq_list(
     table = Table("partition", "offset", "from", "orig. offset", "attempts", "key", "error")
     for d in asyncio.run(list_dead_letters(bootstrap, topic, limit)):
         table.add_row(
-            str(d.partition),
-            str(d.offset),
-            d.original_topic,
-            d.original_offset,
-            d.attempts,
-            d.key,
-            d.error[:80],
+            str(d.partition), str(d.offset), d.original_topic, d.original_offset,
+            d.attempts, d.key, d.error[:80],
         )
     console.print(table)
 
