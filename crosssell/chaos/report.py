@@ -66,9 +66,11 @@ def _notes(r: ScenarioResult) -> list[str]:
     notes = []
     if "restart_ready_s" in c:
         notes.append(f"ready {c['restart_ready_s']}s after restart")
+    if "accepted_during_outage" in c:
+        notes.append(f"{c['accepted_during_outage']:,} events accepted during the outage")
     if "answers_during_outage" in c:
         answers = ", ".join(f"{k}x{v}" for k, v in sorted(c["answers_during_outage"].items()))
-        notes.append(f"ingest during outage: {answers or 'no request'}")
+        notes.append(f"ingest refusals during outage: {answers or 'none'}")
     if "slowest_503_s" in c:
         notes.append(f"slowest 503 {c['slowest_503_s']}s")
     if "recovered_after_thaw_s" in c:
