@@ -24,6 +24,7 @@ drain).
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from datetime import datetime
 import asyncpg
 
 from crosssell.backlog import SCHEMAS, Lag, consumer_lag, run_async, unsent_at
+from services.signal_ingest.ingest.draining import DRAIN_SIGNAL
 
 DEFAULT_TIMEOUT_S = 120.0
 
@@ -190,3 +192,36 @@ class Drain:
                 time.sleep(0.05)
         outcome.seconds = time.monotonic() - started
         return outcome
+
+
+def summary(outcome: DrainOutcome) -> str:
+    """The last word of a drain, for the person who pressed Ctrl-C."""
+    if outcome.completed:
+        where = ", ".join(outcome.recorded) or "nowhere: no broker_epoch table"
+        return f"drained in {outcome.seconds:.1f}s (recorded in {where})"
+    return (
+        f"[yellow]drain not completed ({outcome.reason}); left: {left_over(outcome.last)}. "
+        "Not lost: the ingest journal and the outboxes keep it, and the next "
+        "`crosssell up` publishes again what was not known to be consumed.[/]"
+    )
+
+
+def stop_accepting_and_drain(
+    ingest: subprocess.Popen[bytes],
+    database_url: str,
+    bootstrap: str,
+    *,
+    prefix: str,
+    timeout_s: float,
+    skip: Callable[[], bool],
+    trouble: Callable[[], str | None],
+    say: Callable[[str], None],
+) -> DrainOutcome:
+    """What ``crosssell up`` does on Ctrl-C before it stops anything: signal_ingest
+    (``ingest``) stops accepting, then the drain, then its summary."""
+    ingest.send_signal(DRAIN_SIGNAL)
+    say(f"stopping: signal_ingest refuses new events (503); draining (up to {timeout_s:.0f}s) ...")
+    drain = Drain(database_url, bootstrap, prefix=prefix, timeout_s=timeout_s, say=say)
+    outcome = drain.run(skip=skip, trouble=trouble)
+    say(summary(outcome))
+    return outcome

@@ -25,9 +25,8 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from crosssell.drain import DEFAULT_TIMEOUT_S, Drain, DrainOutcome, left_over
+from crosssell.drain import DEFAULT_TIMEOUT_S, DrainOutcome, stop_accepting_and_drain
 from crosssell.services import SERVICES
-from services.signal_ingest.ingest.draining import DRAIN_SIGNAL
 from shared import auth
 from shared.embedded import EmbeddedBroker, EmbeddedPostgres, _die_with_parent, free_port
 
@@ -372,32 +371,19 @@ class Supervisor:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, self._on_signal)  # a second Ctrl-C skips the wait
             signal.signal(signal.SIGTERM, self._on_signal)
-        ingest.send_signal(DRAIN_SIGNAL)
-        console.print(
-            f"stopping: signal_ingest refuses new events (503); draining "
-            f"(up to {self.drain_timeout_s:.0f}s) ..."
-        )
         prefix = self.extra_env.get("CROSSSELL_TOPIC_PREFIX") or os.environ.get(
             "CROSSSELL_TOPIC_PREFIX", ""
         )
-        outcome = Drain(
+        return stop_accepting_and_drain(
+            ingest,
             str(self.postgres_url),
             str(self.kafka),
             prefix=prefix,
             timeout_s=self.drain_timeout_s,
+            skip=lambda: self._skip_drain,
+            trouble=self._drain_trouble,
             say=lambda line: console.print(line, soft_wrap=True, highlight=False),
-        ).run(skip=lambda: self._skip_drain, trouble=self._drain_trouble)
-        if outcome.completed:
-            where = ", ".join(outcome.recorded) or "nowhere: no broker_epoch table yet"
-            console.print(f"drained in {outcome.seconds:.1f}s (recorded in {where})")
-        else:
-            console.print(
-                f"[yellow]drain not completed ({outcome.reason}); left: "
-                f"{left_over(outcome.last)}. Not lost: the ingest journal and the outboxes "
-                "keep it, and the next `crosssell up` publishes again what was not "
-                "known to be consumed.[/]"
-            )
-        return outcome
+        )
 
     def _drain_trouble(self) -> str | None:
         for name in SERVICES:

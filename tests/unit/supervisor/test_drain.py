@@ -11,7 +11,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from crosssell.backlog import Lag
-from crosssell.drain import Drain, Observation, drained, left_over, progress_line
+from crosssell.drain import (
+    Drain,
+    DrainOutcome,
+    Observation,
+    drained,
+    left_over,
+    progress_line,
+    summary,
+)
 
 T0 = datetime(2026, 12, 6, 5, 0, tzinfo=UTC)
 EMPTY = {"signal_ingest.ingest_journal": 0, "signal_ingest.outbox": 0, "crm_sync.outbox": 0}
@@ -97,3 +105,12 @@ def test_progress_line_per_schema() -> None:
     line = progress_line(look(0, unsent=1234, lag=5), 3.2, 120)
     assert line.startswith("draining 3s of 120s")
     assert "signal_ingest 1,234" in line and "play_orchestrator 0" in line
+
+
+def test_the_summary_of_an_incomplete_drain_says_what_is_left_and_that_it_is_not_lost() -> None:
+    outcome = DrainOutcome(reason="timed out after 120s", last=look(9, unsent=5, lag=7))
+    text = summary(outcome)
+    assert "timed out after 120s" in text and "ingest_journal 5 unsent" in text
+    assert "Not lost" in text
+    done = DrainOutcome(completed=True, seconds=2.24, recorded=["signal_ingest"])
+    assert summary(done) == "drained in 2.2s (recorded in signal_ingest)"
