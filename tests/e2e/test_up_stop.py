@@ -56,6 +56,15 @@ def _ports_free(timeout_s: float = 60.0) -> None:
         time.sleep(0.2)
 
 
+def _wait_ready(up: subprocess.Popen[bytes]) -> None:
+    """``system.wait_ready``, with what ``crosssell up`` said if it exited."""
+    try:
+        _wait_ready(up)
+    except AssertionError as exc:
+        out = up.communicate(timeout=60)[0] if up.poll() is not None else b""
+        raise AssertionError(f"{exc}: {out.decode(errors='replace')[-3000:]}") from exc
+
+
 def _stop(up: subprocess.Popen[bytes], sig: int, timeout_s: float = 240.0) -> str:
     up.send_signal(sig)
     out, _ = up.communicate(timeout=timeout_s)
@@ -97,7 +106,7 @@ def test_ctrl_c_drains_then_stops_everything(tmp_path: Path) -> None:
     assert not system.taken_ports(OFFSET), "ports of offset 1600 are taken"
     up, data_dir = system.start_up(tmp_path, OFFSET, system.up_env(), "--drain-timeout", "120")
     try:
-        system.wait_ready(up, OFFSET)
+        _wait_ready(up)
         _push(data_dir, 4_000, seed=16).start().join(300)
         postmasters = _postmasters(data_dir)
         assert len(postmasters) == 1
@@ -129,7 +138,7 @@ def test_a_start_after_kill_9_takes_over_postgres_and_its_stop_ends_it(tmp_path:
     first, data_dir = system.start_up(tmp_path, OFFSET, env, "--drain-timeout", "30")
     second: subprocess.Popen[bytes] | None = None
     try:
-        system.wait_ready(first, OFFSET)
+        _wait_ready(first)
         orphan = _postmasters(data_dir)
         assert len(orphan) == 1
         first.send_signal(signal.SIGKILL)
@@ -138,7 +147,7 @@ def test_a_start_after_kill_9_takes_over_postgres_and_its_stop_ends_it(tmp_path:
         _ports_free()  # the services get SIGTERM when their parent dies
 
         second, _ = system.start_up(tmp_path, OFFSET, env, "--drain-timeout", "30")
-        system.wait_ready(second, OFFSET)
+        _wait_ready(second)
         assert [p.pid for p in _postmasters(data_dir)] == [orphan[0].pid]  # adopted
         text = _stop(second, signal.SIGTERM)
         assert second.returncode == 0, text[-3000:]
