@@ -59,7 +59,7 @@ def _ports_free(timeout_s: float = 60.0) -> None:
 def _wait_ready(up: subprocess.Popen[bytes]) -> None:
     """``system.wait_ready``, with what ``crosssell up`` said if it exited."""
     try:
-        _wait_ready(up)
+        system.wait_ready(up, OFFSET)
     except AssertionError as exc:
         out = up.communicate(timeout=60)[0] if up.poll() is not None else b""
         raise AssertionError(f"{exc}: {out.decode(errors='replace')[-3000:]}") from exc
