@@ -196,10 +196,9 @@ class Supervisor:
                     str(self.data_dir / "sf"),
                     "--outbound-url",
                     f"http://127.0.0.1:{self.ports['crm_sync']}/v1/salesforce/outbound-message",
-                    "--client-id",
-                    env["SF_CLIENT_ID"],
-                    "--client-secret",
-                    env["SF_CLIENT_SECRET"],
+                    # "--x=value": a generated secret may begin with "-"
+                    f"--client-id={env['SF_CLIENT_ID']}",
+                    f"--client-secret={env['SF_CLIENT_SECRET']}",
                 ],
                 env,
             )

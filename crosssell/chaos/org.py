@@ -70,7 +70,9 @@ class Org:
                 *(sys.executable, "-m", "crosssell.cli", "sf-emulator"),
                 *("--port", str(self.port), "--state-dir", str(self.state_dir)),
                 *("--outbound-url", outbound),
-                *("--client-id", self.client_id, "--client-secret", self.client_secret),
+                # "--x=value": a generated secret may begin with "-"
+                f"--client-id={self.client_id}",
+                f"--client-secret={self.client_secret}",
             ],
             stdout=self._log,
             stderr=subprocess.STDOUT,
