@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -136,9 +137,9 @@ def sf_emulator(
 def demo(
     accounts: Annotated[int, typer.Option(min=1, help="Accounts in the synthetic book.")] = 200,
     seed: Annotated[int, typer.Option(help="Same seed, same book (re-runs are duplicates).")] = 7,
-    session: Annotated[
-        Path, typer.Option(help="Session file written by `crosssell up`.")
-    ] = Path(".crosssell/session.json"),
+    session: Annotated[Path, typer.Option(help="Session file written by `crosssell up`.")] = Path(
+        ".crosssell/session.json"
+    ),
     api_key: Annotated[
         str | None, typer.Option(help="Ops API key (default: the session's).")
     ] = None,
@@ -299,8 +300,13 @@ def dlq_list(
     table = Table("partition", "offset", "from", "orig. offset", "attempts", "key", "error")
     for d in asyncio.run(list_dead_letters(bootstrap, topic, limit)):
         table.add_row(
-            str(d.partition), str(d.offset), d.original_topic, d.original_offset,
-            d.attempts, d.key, d.error[:80],
+            str(d.partition),
+            str(d.offset),
+            d.original_topic,
+            d.original_offset,
+            d.attempts,
+            d.key,
+            d.error[:80],
         )
     console.print(table)
 
@@ -316,6 +322,58 @@ def dlq_replay(
 
     count = asyncio.run(replay(bootstrap, topic, group))
     console.print(f"replayed {count} message(s) from {topic}.dlq")
+
+
+@app.command()
+def replay(
+    since: Annotated[
+        str,
+        typer.Option(help="Accepted since: an ISO time (2026-11-02T14:00:00Z) or an age (6h, 3d)."),
+    ],
+    account: Annotated[
+        list[str] | None, typer.Option(help="Only this account (repeat for several).")
+    ] = None,
+    session: Annotated[Path, typer.Option(help="Session file written by `crosssell up`.")] = Path(
+        ".crosssell/session.json"
+    ),
+    database_url: Annotated[
+        str | None,
+        typer.Option(envvar="DATABASE_URL", help="PostgreSQL URL (default: the session's)."),
+    ] = None,
+) -> None:
+    """Re-publish journaled events to crosssell.events, in the order they were accepted.
+
+    For recovery: after a broker lost messages, or to feed consumers again. The
+    running signal_ingest's journal relay publishes them; consumers' inboxes skip
+    what they already applied.
+    """
+    from crosssell.replay import parse_since
+    from crosssell.replay import replay as mark
+
+    try:
+        since_at = parse_since(since)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--since") from exc
+    url = database_url or _session_value(session, "database_url")
+    count = asyncio.run(mark(url, since_at, account or []))
+    scope = f" of {', '.join(account)}" if account else ""
+    console.print(
+        f"{count} journaled event(s){scope} accepted since {since_at.isoformat()} marked for "
+        "re-publishing; signal_ingest's journal relay sends them in acceptance order"
+    )
+
+
+def _session_value(session: Path, key: str) -> str:
+    try:
+        value = json.loads(session.read_text()).get(key)
+    except (OSError, ValueError) as exc:
+        raise typer.BadParameter(
+            f"cannot read {session} ({exc}); is `crosssell up` running? or pass --database-url",
+            param_hint="--session",
+        ) from exc
+    if not value or value == "None":
+        raise typer.BadParameter(f"{session} has no {key}; pass it explicitly", param_hint=key)
+    return str(value)
 
 
 def _spec(name: str) -> ServiceSpec:

@@ -295,6 +295,9 @@ class Supervisor:
             if self.with_emulator
             else None,
             "sf_ca_path": str(self.data_dir / "sf" / "ca.pem"),
+            # for operators' commands (`crosssell replay`): where the system keeps its state
+            "database_url": str(self.postgres_url),
+            "kafka": str(self.kafka),
         }
         path = self.data_dir / "session.json"
         path.write_text(json.dumps(session, indent=2))
