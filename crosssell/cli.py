@@ -41,8 +41,18 @@ def up(
     port_offset: Annotated[
         int, typer.Option(help="Add this to every port (8001-8003, 8443, 9092).")
     ] = 0,
+    drain_timeout: Annotated[
+        float,
+        typer.Option(
+            "--drain-timeout",
+            min=0,
+            help="On Ctrl-C / SIGTERM, wait up to this many seconds for everything "
+            "accepted to be published and consumed before stopping.",
+        ),
+    ] = 120.0,
 ) -> None:
-    """Start the whole system on embedded defaults (Ctrl-C stops everything)."""
+    """Start the whole system on embedded defaults (Ctrl-C drains, then stops everything;
+    a second Ctrl-C stops without waiting)."""
     from crosssell.supervisor import Supervisor
 
     Supervisor(
@@ -51,6 +61,7 @@ def up(
         kafka=kafka,
         test_clock=test_clock,
         port_offset=port_offset,
+        drain_timeout_s=drain_timeout,
     ).run()
 
 
@@ -284,13 +295,14 @@ def chaos(
     ] = None,
 ) -> None:
     """Fault suite: kill -9 each service, freeze the broker, restart PostgreSQL, fail
-    Salesforce, let deadlines fall due while play_orchestrator is down; print the report."""
+    Salesforce, let deadlines fall due while play_orchestrator is down, kill the broker,
+    stop (SIGTERM) and kill -9 the whole system; print the report."""
     import sys
     import time
 
     from crosssell.chaos import report
-    from crosssell.chaos.run import ChaosOptions, quick_options, run_chaos
-    from crosssell.chaos.scenarios import SCENARIOS, Sizes
+    from crosssell.chaos.run import SCENARIOS, ChaosOptions, quick_options, run_chaos
+    from crosssell.chaos.scenarios import Sizes
 
     wide = Console(width=max(Console().width, 120))
     names = tuple(scenario or SCENARIOS)
