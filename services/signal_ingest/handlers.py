@@ -158,7 +158,7 @@ async def _run(
     changed: list[Signal] = []
     for account_id, signals in latest.items():
         record = records[account_id]
-        finals = _settle(record, signals, catalog, now)
+        finals = _settle(record, signals, before, catalog, now)
         changed += finals
         # Each is scored with the live signals that arose before it and itself.
         pending = {s.id for s in finals}
@@ -181,16 +181,23 @@ async def _run(
 
 
 def _settle(
-    record: AccountRecord, signals: dict[str, Signal], catalog: Catalog, now: datetime
+    record: AccountRecord,
+    signals: dict[str, Signal],
+    before: dict[str, SignalStatus | None],
+    catalog: Catalog,
+    now: datetime,
 ) -> list[Signal]:
     """Classify the batch's signals of one account against its final state (a
-    stale one stays stale); keep the live ones on the record."""
-    finals = {
-        i: s
-        if s.status is SignalStatus.STALE
-        else classify_candidate(record.state, s.candidate, catalog, now)
-        for i, s in signals.items()
-    }
+    stale one stays stale, one qualified before the batch answers only to
+    account facts); keep the live ones on the record."""
+    finals: dict[str, Signal] = {}
+    for i, s in signals.items():
+        final = s
+        if s.status is not SignalStatus.STALE:
+            final = classify_candidate(record.state, s.candidate, catalog, now)
+            if before[i] is SignalStatus.QUALIFIED:
+                final = _only_fact_gates(final)
+        finals[i] = final
     record.signals = [
         final for s in record.signals if (final := finals.get(s.id, s)).status in LIVE
     ]
@@ -211,13 +218,24 @@ def _live(signal: Signal, now: datetime, window: timedelta) -> bool:
     return signal.status is SignalStatus.QUALIFIED and now - signal.detected_at <= window
 
 
+def _only_fact_gates(signal: Signal) -> Signal:
+    """A qualified signal turns suppressed only by an account fact, never by the
+    play it opened itself (play_open) or by the usage trend."""
+    if signal.status is not SignalStatus.SUPPRESSED:
+        return signal
+    reasons = tuple(r for r in signal.suppression_reasons if r in FACT_GATES)
+    if not reasons:
+        return signal.with_status(SignalStatus.QUALIFIED, ())
+    return signal.with_status(SignalStatus.SUPPRESSED, reasons)
+
+
 def _reevaluate(
     record: AccountRecord, touched: frozenset[str], catalog: Catalog, now: datetime
 ) -> list[tuple[SignalStatus, Signal]]:
     """Re-check the record's signals after ``touched`` gates changed: suppressed
     ones whose reasons they are, and, when an account fact turned (an escalation,
-    a negotiation, the profile), the qualified ones too, so a fact that arrives
-    after the trigger suppresses it as it would have before. Returns (status
+    a negotiation, the profile), every live one, so a fact that arrives after the
+    trigger gives the reasons it would have given before. Returns (status
     before, signal now) for those whose status or reasons changed; the record
     keeps the live ones."""
     if not touched:
@@ -227,13 +245,15 @@ def _reevaluate(
         s
         for s in record.signals
         if (s.status is SignalStatus.SUPPRESSED and touched.intersection(s.suppression_reasons))
-        or (facts_turned and s.status is SignalStatus.QUALIFIED)
+        or (facts_turned and s.status in LIVE)
     ]
     if not candidates:
         return []
     changed: dict[str, tuple[SignalStatus, Signal]] = {}
     for signal in candidates:
         new = classify_candidate(record.state, signal.candidate, catalog, now)
+        if signal.status is SignalStatus.QUALIFIED:
+            new = _only_fact_gates(new)
         if (new.status, new.suppression_reasons) != (signal.status, signal.suppression_reasons):
             changed[signal.id] = (signal.status, new)
     if changed:
