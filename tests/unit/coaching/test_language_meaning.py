@@ -52,7 +52,8 @@ def test_a_paraphrase_is_found_by_meaning_with_its_span_and_example() -> None:
     report = check_language(text, _rules(), embedder=FakeEmbedder(SYNONYMS))
     (finding,) = report.banned
     assert finding.rule_id == "deck_instead_of_diagnostic"
-    assert finding.span == (21, len(text)) and finding.matched == "I will forward the slides to you!"
+    assert finding.span == (21, len(text))
+    assert finding.matched == "I will forward the slides to you!"
     assert finding.resembles == "Let me send you a deck." and finding.similarity is not None
 
 
