@@ -109,6 +109,11 @@ class ProcessEmbedder:
             )
         return self._pool
 
+    @property
+    def loaded(self) -> bool:
+        """The worker has answered once (its model is in memory)."""
+        return self._loaded
+
     def start(self) -> float:
         """Load the model now; returns the worker's load time in seconds."""
         return float(self._call(_load_seconds))

@@ -66,7 +66,7 @@ class MeaningSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    similarity: float = Field(default=0.42, gt=0, le=1)
+    similarity: float = Field(default=0.40, gt=0, le=1)
     margin: float = Field(default=0.06, ge=0, le=1)
     fine_examples: tuple[str, ...] = ()
 
