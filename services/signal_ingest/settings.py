@@ -56,9 +56,10 @@ class SignalIngestSettings(ServiceSettings):
     # Pain by meaning (issue 17): ticket texts compared with the catalog's pain
     # examples by a sentence-embedding model, run in a worker process of its
     # own (~590 MB with torch; this process stays under its budget). Off: pains
-    # match by phrases and topics only. Vectors are remembered per text.
+    # match by phrases and topics only. Vectors are remembered per text (5,000
+    # texts: ~8 MB of this process's memory).
     pain_meaning: bool = Field(default=True, alias="SIGNAL_INGEST_PAIN_MEANING")
-    embedding_cache_size: int = Field(default=20_000, ge=0, alias="EMBEDDING_CACHE_SIZE")
+    embedding_cache_size: int = Field(default=5_000, ge=0, alias="EMBEDDING_CACHE_SIZE")
     embedding_timeout_s: float = Field(default=60.0, gt=0, alias="EMBEDDING_TIMEOUT_S")
     # Off for ingest-only replicas (the HTTP edge scaled apart from the consumers).
     run_consumers: bool = Field(default=True, alias="SIGNAL_INGEST_RUN_CONSUMERS")

@@ -83,7 +83,7 @@ class CachedEmbedder:
     """Remembers vectors by (prepared) text, least recently used out first:
     the same ticket text arriving opened, updated and closed is embedded once."""
 
-    def __init__(self, inner: TextEmbedder, size: int = 20_000) -> None:
+    def __init__(self, inner: TextEmbedder, size: int = 5_000) -> None:
         self.inner = inner
         self.size = size
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
