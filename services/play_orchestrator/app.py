@@ -49,7 +49,7 @@ def create_app(settings: PlayOrchestratorSettings | None = None) -> FastAPI:
 async def _preload(worker: ProcessEmbedder) -> None:
     """Load the model at start, so the first check does not wait for it."""
     try:
-        seconds = await asyncio.to_thread(worker.start)
+        seconds = await asyncio.to_thread(worker.start, 600.0)
         log.info("embedding_model_loaded", seconds=round(seconds, 2))
     except Exception as exc:  # the check falls back to its patterns
         log.warning("embedding_model_unavailable", error=repr(exc))

@@ -165,7 +165,10 @@ class SignalWorker:
         self.embedder: ProcessEmbedder | None = None
         self.pain: PainReader | None = None
         if settings.run_consumers and settings.pain_meaning:
-            self.embedder = ProcessEmbedder(timeout_s=settings.embedding_timeout_s)
+            self.embedder = ProcessEmbedder(
+                timeout_s=settings.embedding_timeout_s,
+                load_wait_s=settings.embedding_load_wait_s,
+            )
             cached = CachedEmbedder(self.embedder, settings.embedding_cache_size)
             self.pain = PainReader(cached)
 
@@ -198,7 +201,7 @@ class SignalWorker:
         if self.embedder is None:
             return
         try:
-            seconds = await asyncio.to_thread(self.embedder.start)
+            seconds = await asyncio.to_thread(self.embedder.start, 600.0)
             log.info("embedding_model_loaded", seconds=round(seconds, 2))
         except Exception as exc:
             log.warning("embedding_model_unavailable", error=repr(exc))

@@ -15,7 +15,8 @@ import multiprocessing
 import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import numpy as np
@@ -83,14 +84,21 @@ def _load_seconds() -> float:
 
 class ProcessEmbedder:
     """``MiniLmEmbedder`` in a spawned worker process (started on first use,
-    restarted if it dies). ``embed`` blocks: call it from a thread in async code."""
+    restarted if it dies or hangs). ``embed`` blocks: call it from a thread in
+    async code.
 
-    def __init__(self, threads: int = 1, timeout_s: float = 60.0, load_timeout_s: float = 180.0):
+    While the model is loading, a call waits for it at most ``load_wait_s`` and
+    then raises ``TimeoutError`` without touching the worker (the load goes on,
+    and the next call waits again): on a loaded machine the load has been seen
+    to take two minutes, longer than a consumer may sit on a batch. Once loaded,
+    a call that takes longer than ``timeout_s`` replaces the worker."""
+
+    def __init__(self, threads: int = 1, timeout_s: float = 60.0, load_wait_s: float = 180.0):
         self.threads = threads
         self.timeout_s = timeout_s
-        self.load_timeout_s = load_timeout_s
+        self.load_wait_s = load_wait_s
         self._pool: ProcessPoolExecutor | None = None
-        self._loaded = False
+        self._loading: Future[float] | None = None
         self._closed = False
 
     @property
@@ -107,26 +115,35 @@ class ProcessEmbedder:
                 initializer=_start_worker,
                 initargs=(self.threads,),
             )
+            self._loading = self._pool.submit(_load_seconds)
         return self._pool
 
     @property
     def loaded(self) -> bool:
-        """The worker has answered once (its model is in memory)."""
-        return self._loaded
+        """The worker's model is in memory."""
+        loading = self._loading
+        return loading is not None and loading.done() and loading.exception() is None
 
-    def start(self) -> float:
-        """Load the model now; returns the worker's load time in seconds."""
-        return float(self._call(_load_seconds))
+    def start(self, wait_s: float | None = None) -> float:
+        """Load the model now (waiting up to ``wait_s``, default ``load_wait_s``);
+        returns the worker's load time in seconds."""
+        self._executor()
+        assert self._loading is not None
+        try:
+            return float(self._loading.result(timeout=wait_s or self.load_wait_s))
+        except FutureTimeout:
+            raise TimeoutError("the embedding model is still loading") from None
+        except BaseException:
+            self.close(kill=True)  # the worker died while loading: start over next time
+            raise
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        result: Vectors = self._call(_embed_in_worker, [prepare_text(t) for t in texts])
-        return result
-
-    def _call(self, fn: Any, *args: Any) -> Any:
-        timeout = self.timeout_s if self._loaded else self.load_timeout_s
+        pool = self._executor()
+        if not self.loaded:
+            self.start()
+        prepared = [prepare_text(t) for t in texts]
         try:
-            result = self._executor().submit(fn, *args).result(timeout=timeout)
-            self._loaded = True
+            result: Vectors = pool.submit(_embed_in_worker, prepared).result(self.timeout_s)
             return result
         except BaseException:
             if not self._closed:
@@ -144,7 +161,7 @@ class ProcessEmbedder:
         """Shut the worker down for good (work already running finishes first).
         ``kill``: terminate a dead or stuck worker; a new one starts on next use."""
         self._closed = self._closed or not kill
-        pool, self._pool, self._loaded = self._pool, None, False
+        pool, self._pool, self._loading = self._pool, None, None
         if pool is None:
             return
         if kill:  # our own worker only: the pool's processes, by their handles
