@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
@@ -34,8 +34,11 @@ from services.play_orchestrator.coaching import (
 )
 from services.play_orchestrator.ports import PlayNotFound
 from shared.auth import ReadScope
+from shared.logs import get_logger
 from shared.runtime import ServiceRuntime
 from shared.web import RuntimeDep
+
+log = get_logger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["coaching"])
 MAX_TEXT_CHARS = 20_000
@@ -81,6 +84,11 @@ class LanguageCheckBody(BaseModel):
 class LanguageCheckView(BaseModel):
     rules_version: int
     ok: bool = Field(description="no finding at all")
+    by_meaning: bool = Field(
+        default=False,
+        description="sentences were also compared by meaning with the banned rules' examples "
+        "(false while the model is loading, when it is unavailable or switched off)",
+    )
     play_id: str | None = None
     signal_phrases: list[str] = Field(
         default_factory=list, description="the play's evidence phrases the text was checked for"
@@ -179,15 +187,29 @@ async def get_talk_track(
 
 @router.post("/language/check", response_model=LanguageCheckView, responses=NOT_FOUND)
 async def language_check(
-    body: LanguageCheckBody, runtime: RuntimeDep, _: ReadScope
+    body: LanguageCheckBody, runtime: RuntimeDep, _: ReadScope, request: Request
 ) -> LanguageCheckView:
     """Flag the vendor language the playbooks warn against and the elements a good
-    opening lacks, each with a span (banned) and a suggested rewrite direction."""
+    opening lacks, each with a span (banned) and a suggested rewrite direction.
+    Sentences that carry a banned idea in other words are found by meaning too
+    (they name the rule's example they resemble)."""
     phrases: tuple[str, ...] = ()
     if body.play_id is not None:
         phrases = evidence_phrases(await _context(runtime, body.play_id))
-    report = await run_in_threadpool(check_language, body.text, None, signal_phrases=phrases)
+    # Only once the model is in memory: a check never waits for it to load.
+    worker = getattr(request.app.state, "language_worker", None)
+    ready = worker is not None and worker.loaded
+    embedder = getattr(request.app.state, "language_embedder", None) if ready else None
+    try:
+        report = await run_in_threadpool(
+            check_language, body.text, None, signal_phrases=phrases, embedder=embedder
+        )
+    except Exception as exc:  # the model is optional: the patterns still answer
+        log.warning("language_meaning_unavailable", error=repr(exc))
+        report = await run_in_threadpool(check_language, body.text, None, signal_phrases=phrases)
+        embedder = None
     return LanguageCheckView(
+        by_meaning=embedder is not None,
         rules_version=report.rules_version,
         ok=report.ok,
         play_id=body.play_id,

@@ -17,6 +17,10 @@ class PlayOrchestratorSettings(ServiceSettings):
     expected_amount_ratio: float = Field(default=0.42, gt=0, le=5, alias="EXPECTED_AMOUNT_RATIO")
     sweep_interval_s: float = Field(default=1.0, gt=0, le=60, alias="SWEEP_INTERVAL_S")
     sweep_batch: int = Field(default=500, ge=1, le=10_000, alias="SWEEP_BATCH")
+    # POST /v1/language/check also compares a draft's sentences with the banned
+    # rules' examples by meaning (issue 17). The model runs in a worker process,
+    # started by the first check (~10 s), so this process keeps its memory.
+    language_meaning: bool = Field(default=True, alias="LANGUAGE_MEANING")
     # The ops console (/console) calls the other services from the browser.
     console_signal_ingest_url: str = Field(
         default="http://127.0.0.1:8001", alias="CONSOLE_SIGNAL_INGEST_URL"

@@ -27,11 +27,14 @@ from services.signal_ingest.adapters.signal_store import PgSignalRepository
 from services.signal_ingest.adapters.sink import OutboxSignalSink
 from services.signal_ingest.adapters.state_cache import StateCache
 from services.signal_ingest.catalog_store import CatalogStore
+from services.signal_ingest.pain_reader import PainReader
 from services.signal_ingest.ports import Ports, StateConflict
 from services.signal_ingest.settings import SignalIngestSettings
 from shared.kafka.consumer import Consumed
 from shared.kafka.topics import EVENTS, PLAYS, SIGNALS
 from shared.logs import get_logger
+from shared.meaning import CachedEmbedder
+from shared.meaning.minilm import ProcessEmbedder
 from shared.messages import plays as play_messages
 from shared.messages.envelope import SchemaRegistry
 from shared.messages.inbound import (
@@ -160,6 +163,15 @@ class SignalWorker:
         self.signals_topic = runtime.topic(SIGNALS)
         self._stopping = asyncio.Event()
         self._collected_at = time.monotonic()
+        self.embedder: ProcessEmbedder | None = None
+        self.pain: PainReader | None = None
+        if settings.run_consumers and settings.pain_meaning:
+            self.embedder = ProcessEmbedder(
+                timeout_s=settings.embedding_timeout_s,
+                load_wait_s=settings.embedding_load_wait_s,
+            )
+            cached = CachedEmbedder(self.embedder, settings.embedding_cache_size)
+            self.pain = PainReader(cached)
 
     def wire(self) -> None:
         register_schemas(self.runtime.registry)
@@ -174,13 +186,30 @@ class SignalWorker:
         self.runtime.add_consumer(PLAYS_CONSUMER, (PLAYS,), self.handle_plays)
         if self.settings.sweep_interval_s > 0:
             self.runtime.add_task("signal_ingest-sweep", self.sweep_loop, self._stopping.set)
+        if self.embedder is not None:
+            self.runtime.add_task("signal_ingest-embedder", self.load_model, self._close_model)
 
     def ports(self, session: AsyncSession, now: datetime) -> Ports:
         return Ports(
             accounts=PgAccountRepository(session, self.cache),
             signals=PgSignalRepository(session),
             sink=OutboxSignalSink(session, self.signals_topic, now),
+            pain=self.pain,
         )
+
+    async def load_model(self) -> None:
+        """Start the embedding worker at start-up rather than on the first ticket."""
+        if self.embedder is None:
+            return
+        try:
+            seconds = await asyncio.to_thread(self.embedder.start, 600.0)
+            log.info("embedding_model_loaded", seconds=round(seconds, 2))
+        except Exception as exc:
+            log.warning("embedding_model_unavailable", error=repr(exc))
+
+    def _close_model(self) -> None:
+        if self.embedder is not None:
+            self.embedder.close()
 
     async def handle_events(self, session: AsyncSession, messages: list[Consumed]) -> None:
         events = [e for m in messages if (e := to_event(m)) is not None]

@@ -77,10 +77,12 @@ Step = Callable[[AccountRecord, Item], tuple[list[Signal], frozenset[str]]]
 async def handle_events(
     ports: Ports, events: Sequence[CanonicalEvent], catalog: Catalog, now: datetime
 ) -> BatchResult:
-    """Inbound usage/ticket/account events, in stream order."""
+    """Inbound usage/ticket/account events, in stream order. The batch's ticket
+    texts are read for meaning first, in one call."""
+    readings = await ports.pain.read(catalog, events) if ports.pain is not None else {}
 
     def step(record: AccountRecord, event: CanonicalEvent) -> tuple[list[Signal], frozenset[str]]:
-        outcome = process_event(record.state, event, catalog, now)
+        outcome = process_event(record.state, event, catalog, now, readings.get(event.id))
         return outcome.signals, outcome.gates_touched
 
     return await _run(ports, events, lambda e: e.account_id, step, catalog, now)

@@ -5,7 +5,8 @@ signals (suppressed ones, and qualified ones inside the play window: the only
 signals that can still change status or count towards a play), for many
 accounts in one call, and saves them back in one call. ``SignalRepository``
 stores new and changed signals; ``SignalSink`` takes the decided
-``crosssell.signals`` messages (the outbox in production).
+``crosssell.signals`` messages (the outbox in production); ``PainReading``
+compares ticket texts with the catalog's pain examples by meaning.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from services.signal_ingest.domain import AccountState, Signal
+from services.signal_ingest.domain import AccountState, Catalog, Signal
+from services.signal_ingest.domain.state import Resemblance
+from shared.messages.inbound import CanonicalEvent
 from shared.messages.signals import SignalMessage
 
 
@@ -67,8 +70,19 @@ class SignalSink(Protocol):
     async def emit(self, decisions: Sequence[Decision]) -> None: ...
 
 
+class PainReading(Protocol):
+    async def read(
+        self, catalog: Catalog, events: Sequence[CanonicalEvent]
+    ) -> dict[str, dict[str, Resemblance]]:
+        """Per ticket event id, how close its words came to each adjacent
+        product's pain examples (an empty dict when there is nothing to read or
+        the model is unavailable: the batch goes on by phrases)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Ports:
     accounts: AccountRepository
     signals: SignalRepository
     sink: SignalSink
+    pain: PainReading | None = None  # none: pains match by phrases and topics only

@@ -56,6 +56,18 @@ class SignalIngestSettings(ServiceSettings):
     # every this many seconds a full collection runs over everything instead (it
     # reclaims any reference cycles among frozen objects). 0: never freeze.
     gc_full_collect_s: float = Field(default=300.0, ge=0, alias="SIGNAL_INGEST_GC_FULL_COLLECT_S")
+    # Pain by meaning (issue 17): ticket texts compared with the catalog's pain
+    # examples by a sentence-embedding model, run in a worker process of its
+    # own (~590 MB with torch; this process stays under its budget). Off: pains
+    # match by phrases and topics only. Vectors are remembered per text (5,000
+    # texts: ~8 MB of this process's memory).
+    pain_meaning: bool = Field(default=True, alias="SIGNAL_INGEST_PAIN_MEANING")
+    embedding_cache_size: int = Field(default=5_000, ge=0, alias="EMBEDDING_CACHE_SIZE")
+    embedding_timeout_s: float = Field(default=60.0, gt=0, alias="EMBEDDING_TIMEOUT_S")
+    # A batch waits at most this long for the model to finish loading, then goes
+    # on by phrases (logged): under heavy load a load took 140 s, and a batch held
+    # past the broker's max poll interval costs a rebalance.
+    embedding_load_wait_s: float = Field(default=90.0, gt=0, alias="EMBEDDING_LOAD_WAIT_S")
     # Off for ingest-only replicas (the HTTP edge scaled apart from the consumers).
     run_consumers: bool = Field(default=True, alias="SIGNAL_INGEST_RUN_CONSUMERS")
     # Re-check suppressed signals against the clock (lapsed gates, staleness).

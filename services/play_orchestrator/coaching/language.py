@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from services.play_orchestrator.coaching.language_meaning import meaning_hits
 from services.play_orchestrator.coaching.language_rules import (
     DEFAULT_RULES_PATH,
     Category,
@@ -30,6 +31,7 @@ from services.play_orchestrator.coaching.language_rules import (
     parse_language_rules,
 )
 from services.play_orchestrator.coaching.phrases import phrase_present
+from shared.meaning import TextEmbedder
 
 __all__ = [
     "DEFAULT_RULES_PATH",
@@ -69,6 +71,9 @@ class LanguageFinding(BaseModel):
     matched: str | None
     message: str
     suggestion: str
+    # Found by meaning: the rule's example the sentence resembles, and how closely.
+    resembles: str | None = None
+    similarity: float | None = None
 
 
 class LanguageReport(BaseModel):
@@ -101,12 +106,17 @@ def check_language(
     rules: LanguageRules | None = None,
     *,
     signal_phrases: tuple[str, ...] | list[str] = (),
+    embedder: TextEmbedder | None = None,
 ) -> LanguageReport:
     """Flag vendor language and missing elements in ``text``.
 
     ``signal_phrases`` (numbers, quotes, ticket subjects from the play's evidence) make the
     signal-reference check specific: with phrases given, the text must echo one of them; a
     phrase with numbers also counts when all its numbers appear in the text.
+
+    With an ``embedder``, every sentence is also compared by meaning with the banned rules'
+    examples; a sentence no pattern of that rule caught becomes a finding spanning the
+    sentence, naming the example it resembles.
     """
     if rules is None:
         rules = default_language_rules()
@@ -119,6 +129,18 @@ def check_language(
             banned.extend(_banned_findings(rule, patterns, text, lowered, rules))
         elif not _present(rule, patterns, lowered, signal_phrases):
             missing.append(_finding(rule, None, None))
+    if embedder is not None:
+        caught: dict[str, list[tuple[int, int]]] = {}
+        for f in banned:
+            if f.span is not None:
+                caught.setdefault(f.rule_id, []).append(f.span)
+        for hit in meaning_hits(text, rules, embedder, caught):
+            start, end = hit.span
+            banned.append(
+                _finding(hit.rule, hit.span, text[start:end]).model_copy(
+                    update={"resembles": hit.example, "similarity": round(hit.similarity, 3)}
+                )
+            )
     banned.sort(key=lambda f: (f.span or (0, 0), f.rule_id))
     return LanguageReport(rules_version=rules.version, findings=tuple(banned + missing))
 

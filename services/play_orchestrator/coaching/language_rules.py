@@ -45,6 +45,30 @@ class RuleSpec(BaseModel):
     patterns: tuple[str, ...] = Field(min_length=1)
     negation_aware: bool = True
     match_signal_phrases: bool = False
+    # Banned rules: the idea in sentences (never-say by meaning); a draft's
+    # sentence this close to one is a finding too. ``similarity`` overrides the
+    # file-wide threshold for this rule.
+    examples: tuple[str, ...] = ()
+    similarity: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _examples_only_when_banned(self) -> RuleSpec:
+        if self.examples and self.category != "banned":
+            raise ValueError(f"rule {self.id!r}: examples are for banned rules only")
+        return self
+
+
+class MeaningSpec(BaseModel):
+    """Never-say by meaning: a sentence is flagged when its cosine similarity
+    to a banned rule's example reaches ``similarity`` and beats its similarity
+    to every ``fine_examples`` line (good openings, diagnostic asks) by
+    ``margin``. Calibrated on the evaluation set in tests/meaning."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    similarity: float = Field(default=0.40, gt=0, le=1)
+    margin: float = Field(default=0.06, ge=0, le=1)
+    fine_examples: tuple[str, ...] = ()
 
 
 class NegationSpec(BaseModel):
@@ -64,6 +88,7 @@ class LanguageRules(BaseModel):
     reviewed_at: date
     macros: dict[str, str] = Field(default_factory=dict)
     negation: NegationSpec
+    meaning: MeaningSpec = MeaningSpec()
     rules: tuple[RuleSpec, ...] = Field(min_length=1)
 
     _compiled: dict[str, tuple[re.Pattern[str], ...]] = PrivateAttr(default_factory=dict)

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from services.signal_ingest.domain import AccountState, state_from_dict
-from services.signal_ingest.domain.codec import FORMAT_VERSION, series_rows
+from services.signal_ingest.domain.codec import FORMAT_VERSION, resembles_out, series_rows
 
 
 def state_document(state: AccountState) -> dict[str, Any]:
@@ -68,6 +68,7 @@ def state_document(state: AccountState) -> dict[str, Any]:
                 "updated_at": t.updated_at,
                 "closed_at": t.closed_at,
                 "pain": t.pain,
+                **resembles_out(t),
             }
             for k, t in state.tickets.items()
         },

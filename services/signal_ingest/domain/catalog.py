@@ -58,6 +58,11 @@ class Settings(_Strict):
     cooldown_days: int = Field(default=90, ge=0)
     play_window_days: int = Field(default=14, ge=1)
     play_threshold: float = Field(default=10, gt=0)
+    # Pain by meaning: a ticket resembles an adjacent product's pain when the
+    # mean of its two best cosine similarities to the product's pain_examples
+    # reaches this (a product may set its own). Calibrated on the evaluation
+    # set in tests/meaning (see its README).
+    pain_similarity: float = Field(default=0.42, gt=0, le=1)
     weights: dict[SignalType, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
     @model_validator(mode="after")
@@ -131,6 +136,10 @@ class AdjacentProduct(_Strict):
     extends: list[Ident] = Field(min_length=1)
     pain_topics: list[Phrase] = Field(default_factory=list)
     pain_phrases: list[Phrase] = Field(default_factory=list)
+    # The pain in sentences an operator might write; tickets are compared to
+    # them by meaning (none: phrases and topics only).
+    pain_examples: list[Phrase] = Field(default_factory=list)
+    pain_similarity: float | None = Field(default=None, gt=0, le=1)
     workaround_kinds: list[Phrase] = Field(default_factory=list)
     personas: list[Phrase] = Field(default_factory=list)
     competitors: list[Phrase] = Field(default_factory=list)
@@ -169,6 +178,10 @@ class AdjacentProduct(_Strict):
             text = f"{subject}\n{description}".lower()
             found.extend(p for p in keys.phrases if p in text)
         return found
+
+    def pain_threshold(self, settings: Settings) -> float:
+        own = self.pain_similarity
+        return own if own is not None else settings.pain_similarity
 
     def named_in(self, text: str) -> bool:
         lowered = text.lower()

@@ -33,6 +33,7 @@ from .state import (
     PlayRecord,
     Profile,
     Renewal,
+    Resemblance,
     Series,
     Stakeholder,
     Ticket,
@@ -58,6 +59,18 @@ def _req_dt(value: Any) -> datetime:
 
 def _intern_opt(value: str | None) -> str | None:
     return intern(value) if value is not None else None
+
+
+def resembles_out(ticket: Ticket) -> dict[str, Any]:
+    """A ticket's meaning matches as stored (absent when none): adjacent ->
+    ``[example, similarity, score]``. Shared with ``adapters.state_codec``."""
+    if not ticket.resembles:
+        return {}
+    return {
+        "resembles": {
+            a: [r.example, r.similarity, r.score] for a, r in ticket.resembles.items()
+        }
+    }
 
 
 def series_rows(series: Series) -> list[list[Any]]:
@@ -135,6 +148,7 @@ def state_to_dict(state: AccountState) -> dict[str, Any]:
                 "updated_at": t.updated_at.isoformat(),
                 "closed_at": _dt(t.closed_at),
                 "pain": t.pain,
+                **resembles_out(t),
             }
             for k, t in state.tickets.items()
         },
@@ -238,6 +252,10 @@ def state_from_dict(raw: dict[str, Any]) -> AccountState:
                 updated_at=_req_dt(t["updated_at"]),
                 closed_at=_pdt(t.get("closed_at")),
                 pain={intern(a): [intern(x) for x in m] for a, m in (t.get("pain") or {}).items()},
+                resembles={
+                    intern(a): Resemblance(str(r[0]), float(r[1]), float(r[2]))
+                    for a, r in (t.get("resembles") or {}).items()
+                },
             )
             for k, t in (raw.get("tickets") or {}).items()
         },

@@ -11,6 +11,7 @@ cooldown gates through ``record_play_event``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +21,7 @@ from .catalog import Catalog
 from .gates import classify_candidate
 from .rules import detect
 from .signals import GateReason, Signal, SignalCandidate
-from .state import AccountState, PlayRecord, prune
+from .state import AccountState, PlayRecord, Resemblance, prune
 from .updates import apply_facts
 
 
@@ -38,24 +39,34 @@ class EventOutcome:
     gates_touched: frozenset[str]
 
 
-def apply_event(state: AccountState, event: CanonicalEvent, catalog: Catalog) -> ApplyResult:
+def apply_event(
+    state: AccountState,
+    event: CanonicalEvent,
+    catalog: Catalog,
+    resembles: Mapping[str, Resemblance] | None = None,
+) -> ApplyResult:
     """Fold the event into ``state`` (mutated in place) and detect the signals
-    it triggers. Deterministic: depends only on the state, event and catalog."""
+    it triggers. Deterministic: depends only on the state, event, catalog and,
+    for a ticket, how close its words came to each adjacent pain."""
     if event.account_id != state.account_id:
         raise ValueError(
             f"event {event.id} is for account {event.account_id}, state is {state.account_id}"
         )
-    applied = apply_facts(state, event, catalog)
+    applied = apply_facts(state, event, catalog, resembles)
     candidates = detect(state, event, applied, catalog)
     prune(state, catalog.settings)
     return ApplyResult(candidates, frozenset(str(g) for g in applied.gates_touched))
 
 
 def process_event(
-    state: AccountState, event: CanonicalEvent, catalog: Catalog, now: datetime
+    state: AccountState,
+    event: CanonicalEvent,
+    catalog: Catalog,
+    now: datetime,
+    resembles: Mapping[str, Resemblance] | None = None,
 ) -> EventOutcome:
     """``apply_event`` then classify every candidate at processing time ``now``."""
-    result = apply_event(state, event, catalog)
+    result = apply_event(state, event, catalog, resembles)
     signals = [classify_candidate(state, c, catalog, now) for c in result.candidates]
     return EventOutcome(signals, result.gates_touched)
 

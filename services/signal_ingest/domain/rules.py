@@ -175,6 +175,7 @@ def _pain(
                 },
                 "opened_at": t.opened_at.isoformat(),
                 "matched": t.pain[adj],
+                **_resemblance(t, adj),
             }
             for t in matching[:MAX_EVIDENCE_ITEMS]
         ]
@@ -193,6 +194,21 @@ def _pain(
         }
         out.append((adj, SignalType.ADJACENT_PAIN, evidence, "system"))
     return out
+
+
+def _resemblance(ticket: Ticket, adj: str) -> dict[str, Any]:
+    """For a ticket matched by meaning: the catalog example its words came
+    closest to, and how close (cosine similarity, and the thresholded score)."""
+    near = ticket.resembles.get(adj)
+    if near is None:
+        return {}
+    return {
+        "resembles": {
+            "example": near.example,
+            "similarity": round(near.similarity, 3),
+            "score": round(near.score, 3),
+        }
+    }
 
 
 def _workarounds(

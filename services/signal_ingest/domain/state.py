@@ -236,6 +236,18 @@ class OwnedProduct:
     adoption_pct: float
 
 
+@dataclass(frozen=True, slots=True)
+class Resemblance:
+    """How close a ticket's words came to an adjacent product's pain: the
+    closest catalog example, its cosine similarity, and the score the
+    threshold is compared with (mean of the best two similarities). Computed
+    outside the domain (the model is I/O); the domain only compares."""
+
+    example: str
+    similarity: float
+    score: float
+
+
 @dataclass(slots=True)
 class Ticket:
     ticket_id: str
@@ -250,6 +262,8 @@ class Ticket:
     updated_at: datetime
     closed_at: datetime | None = None
     pain: dict[str, list[str]] = field(default_factory=dict)  # adjacent -> matched terms
+    # adjacent -> resemblance, for the pains matched by meaning (no phrase or topic)
+    resembles: dict[str, Resemblance] = field(default_factory=dict)
 
     @property
     def closed(self) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import insort
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from sys import intern
@@ -46,6 +47,7 @@ from .state import (
     Note,
     OwnedProduct,
     Renewal,
+    Resemblance,
     Sample,
     Series,
     SeriesKey,
@@ -68,7 +70,14 @@ class Applied:
     gates_touched: set[str] = field(default_factory=set)
 
 
-def apply_facts(state: AccountState, event: CanonicalEvent, catalog: Catalog) -> Applied:
+def apply_facts(
+    state: AccountState,
+    event: CanonicalEvent,
+    catalog: Catalog,
+    resembles: Mapping[str, Resemblance] | None = None,
+) -> Applied:
+    """``resembles``: for a ticket event, how close its words came to each
+    adjacent product's pain (computed by the caller; none: phrases only)."""
     state.observe(event.occurred_at)
     at = event.occurred_at
     out = Applied()
@@ -86,7 +95,8 @@ def apply_facts(state: AccountState, event: CanonicalEvent, catalog: Catalog) ->
         workaround = Workaround(intern(w.kind), intern(w.product), w.detail, at)
         insort(state.workarounds, workaround, key=lambda x: x.at)
     elif isinstance(event, TicketOpenedEvent | TicketClosedEvent):
-        _apply_ticket(state, event.data, at, isinstance(event, TicketClosedEvent), catalog, out)
+        closing = isinstance(event, TicketClosedEvent)
+        _apply_ticket(state, event.data, at, closing, catalog, out, resembles or {})
     elif isinstance(event, AccountProfileEvent):
         _apply_profile(state, event, out)
     elif isinstance(event, AccountRenewalEvent):
@@ -152,6 +162,7 @@ def _apply_ticket(
     closing: bool,
     catalog: Catalog,
     out: Applied,
+    resembles: Mapping[str, Resemblance],
 ) -> None:
     ticket = state.tickets.get(d.ticket_id)
     was_open_escalation = ticket is not None and ticket.escalation and not ticket.closed
@@ -169,7 +180,7 @@ def _apply_ticket(
             updated_at=at,
             closed_at=at if closing else None,
         )
-        _match_pain(ticket, d, catalog)
+        _match_pain(ticket, d, catalog, resembles)
         state.tickets[d.ticket_id] = ticket
         out.new_ticket = ticket
     else:
@@ -184,17 +195,28 @@ def _apply_ticket(
             ticket.subject = d.subject
             ticket.topics = [intern(t) for t in d.topics]
             ticket.escalation = d.escalation
-            _match_pain(ticket, d, catalog)
+            _match_pain(ticket, d, catalog, resembles)
     if was_open_escalation != (ticket.escalation and not ticket.closed):
         out.gates_touched.add(GateReason.OPEN_ESCALATION)
 
 
-def _match_pain(ticket: Ticket, d: TicketData, catalog: Catalog) -> None:
+def _match_pain(
+    ticket: Ticket, d: TicketData, catalog: Catalog, resembles: Mapping[str, Resemblance]
+) -> None:
+    """A ticket carries an adjacent product's pain when it names one of its
+    topics or phrases, or when its words resemble the product's pain examples
+    closely enough (the product's threshold in the catalog)."""
     ticket.pain = {}
+    ticket.resembles = {}
     for adj in catalog.adjacent_products:
         terms = adj.pain_match(d.topics, d.subject, d.description)
         if terms:
             ticket.pain[intern(adj.id)] = [intern(t) for t in terms]
+            continue
+        near = resembles.get(adj.id)
+        if near is not None and near.score >= adj.pain_threshold(catalog.settings):
+            ticket.pain[intern(adj.id)] = []
+            ticket.resembles[intern(adj.id)] = near
     ticket.quote = customer_quote(d.subject, d.description, ticket.pain) if ticket.pain else ""
 
 
