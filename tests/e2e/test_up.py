@@ -49,7 +49,7 @@ def _up_demo_and_clean_stop(tmp_path: Path, notes: list[str]) -> None:
     so what it has to say goes to ``notes``, printed by the test."""
     busy = system.taken_ports(OFFSET)
     assert not busy, f"ports {busy} are taken: stop whatever holds them before running e2e"
-    env = system.up_env()
+    env = system.up_env(model=True)
     up, data_dir = system.start_up(tmp_path, OFFSET, env)
     try:
         ready_s = system.wait_ready(up, OFFSET)

@@ -21,6 +21,10 @@ from tests.support import early
 
 # Set by a developer's shell for their own system; ``crosssell up`` sets its own.
 NOT_INHERITED = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
+# The sentence-embedding model (a ~600 MB worker per service that loads for seconds)
+# is off in the system tests that are about something else: tests/meaning and the
+# pain integration test try it, and the e2e test runs the system as shipped.
+WITHOUT_MODEL = {"SIGNAL_INGEST_PAIN_MEANING": "0", "LANGUAGE_MEANING": "0"}
 
 
 def ports(offset: int) -> list[int]:
@@ -38,11 +42,13 @@ def taken_ports(offset: int) -> list[int]:
     return [p for p in ports(offset) if p in listening]
 
 
-def up_env(drop: Iterable[str] = ()) -> dict[str, str]:
+def up_env(drop: Iterable[str] = (), *, model: bool = False) -> dict[str, str]:
     """The session's environment (not the live one: ``early.environ``) without
-    the variables that would point ``crosssell up`` at someone else's system."""
+    the variables that would point ``crosssell up`` at someone else's system
+    (``model``: with the sentence-embedding model, as shipped)."""
     skip = {*NOT_INHERITED, *drop}
-    return {k: v for k, v in early.environ().items() if k not in skip}
+    env = {k: v for k, v in early.environ().items() if k not in skip}
+    return env if model else {**env, **WITHOUT_MODEL}
 
 
 def start_up(
