@@ -79,6 +79,10 @@ reviews = sa.Table(
     sa.Column("state_at_raise", sa.Text, nullable=False),
     sa.Column("deadline", TS, nullable=False),
     sa.Column("at_risk", sa.Boolean, nullable=False),
+    sa.Column("resolved_at", TS),
+    sa.Column("resolved_by", sa.Text),
+    sa.Column("outcome", sa.Text),
+    sa.Column("note", sa.Text),
 )
 
 accounts = sa.Table(
