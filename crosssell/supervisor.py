@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crosssell.services import SERVICES
+from crosssell.session import remember
 from shared import auth
 from shared.embedded import EmbeddedBroker, EmbeddedPostgres, _die_with_parent, free_port
 
@@ -73,6 +74,7 @@ class Supervisor:
             self._start_all()
             ready_s = time.monotonic() - started
             key = self._create_key()
+            remember(self.data_dir / "session.json")  # found from any directory
             self._print_summary(key, ready_s)
             self._wait()
         finally:
@@ -271,6 +273,11 @@ class Supervisor:
             if self.with_emulator
             else None,
             "sf_ca_path": str(self.data_dir / "sf" / "ca.pem"),
+            "console": f"http://127.0.0.1:{self.ports['play_orchestrator']}/console/",
+            "kafka": str(self.kafka),
+            "data_dir": str(self.data_dir),
+            "api_keys_file": str(self.data_dir / "api_keys.json"),
+            "pid": os.getpid(),
         }
         path = self.data_dir / "session.json"
         path.write_text(json.dumps(session, indent=2))
@@ -291,6 +298,12 @@ class Supervisor:
         out = Console(width=max(Console().width, 110))
         out.print(table)
         out.print(f"API key (read, write, admin; shown once): [bold]{key}[/]")
+        console_url = f"http://127.0.0.1:{self.ports['play_orchestrator']}/console/"
+        out.print(f"ops console: [bold]{console_url}[/] (paste the API key)")
+        out.print(
+            "API key and ingest signing secret in a shell: "
+            '[bold]eval "$(crosssell secrets show --export)"[/] (sets KEY, INGEST_HMAC_SECRET)'
+        )
         out.print(f"logs: {self.logs}   stop: Ctrl-C")
         sys.stdout.flush()
 
