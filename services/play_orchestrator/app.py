@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.play_orchestrator.api import EXCEPTION_HANDLERS, router
+from services.play_orchestrator.api_board import router as board_router
 from services.play_orchestrator.api_coaching import router as coaching_router
 from services.play_orchestrator.api_console import console_router, mount_console
 from services.play_orchestrator.api_reviews import router as reviews_router
@@ -21,7 +22,7 @@ def create_app(settings: PlayOrchestratorSettings | None = None) -> FastAPI:
         lambda: build_runtime(settings),
         title="play_orchestrator",
         description="The play state machine, durable deadlines, reviews and pipeline metrics.",
-        routers=[router, reviews_router, coaching_router, console_router(settings)],
+        routers=[router, reviews_router, board_router, coaching_router, console_router(settings)],
         test_clock=settings.test_clock,
         exception_handlers=EXCEPTION_HANDLERS,
     )

@@ -94,4 +94,13 @@ accounts = sa.Table(
     sa.Column("total_acv", sa.Float(53), nullable=False),
     sa.Column("first_seen_at", TS, nullable=False),
     sa.Column("as_of", TS, nullable=False),
+    sa.Column("snapshot", pg.JSONB),  # the latest AccountSnapshot (health, owners, ...)
+)
+
+adjacent_products = sa.Table(
+    "adjacent_products",
+    metadata,
+    sa.Column("product_id", sa.Text, primary_key=True),
+    sa.Column("info", pg.JSONB, nullable=False),  # AdjacentProductInfo: name, solves, ...
+    sa.Column("as_of", TS, nullable=False),
 )

@@ -1,0 +1,111 @@
+"""Read side of the console's plays board: filters, sorting, a page with its
+total and the count per state under the same filters, and every matching
+row for CSV. Offset paging: the board jumps to any page of a sorted table;
+10,000 plays sort in a few milliseconds in PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.play_orchestrator.adapters.queries import LIST_COLUMNS
+from services.play_orchestrator.adapters.tables import accounts, plays
+from services.play_orchestrator.domain import PlayState
+
+HEALTH = accounts.c.snapshot["health"].astext
+SORTABLE: dict[str, Any] = {
+    "account": plays.c.account_name,
+    "adjacent_product": plays.c.adjacent_product,
+    "state": plays.c.state,
+    "owner": plays.c.owner,
+    "csm": plays.c.csm,
+    "signal_type": plays.c.signal_type,
+    "health": HEALTH,
+    "expected_amount": plays.c.expected_amount,
+    "won_amount": plays.c.won_amount,
+    "deadline": plays.c.deadline,
+    "opened_at": plays.c.opened_at,
+}
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    states: tuple[PlayState, ...] = ()
+    owner: str | None = None  # the AE: part of the name, any case
+    csm: str | None = None  # part of the name, any case
+    adjacent_product: str | None = None
+    signal_type: str | None = None
+    health: str | None = None  # green, yellow, red
+    overdue: bool | None = None
+    account_id: str | None = None
+
+
+def _contains(column: Any, text: str) -> Any:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def _where(query: Any, where: BoardFilter, *, with_states: bool = True) -> Any:
+    if with_states and where.states:
+        query = query.where(plays.c.state.in_([s.value for s in where.states]))
+    if where.owner:
+        query = query.where(_contains(plays.c.owner, where.owner))
+    if where.csm:
+        query = query.where(_contains(plays.c.csm, where.csm))
+    if where.adjacent_product:
+        query = query.where(plays.c.adjacent_product == where.adjacent_product)
+    if where.signal_type:
+        query = query.where(plays.c.signal_type == where.signal_type)
+    if where.health:
+        query = query.where(HEALTH == where.health)
+    if where.overdue is not None:
+        query = query.where(plays.c.is_overdue.is_(where.overdue))
+    if where.account_id:
+        query = query.where(plays.c.account_id == where.account_id)
+    return query
+
+
+def _source() -> Any:
+    return plays.outerjoin(accounts, accounts.c.account_id == plays.c.account_id)
+
+
+def _sorted(query: Any, sort: str) -> Any:
+    descending = sort.startswith("-")
+    column = SORTABLE[sort.lstrip("-")]
+    first = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    return query.order_by(first, plays.c.id.desc() if descending else plays.c.id)
+
+
+def _rows(where: BoardFilter, sort: str) -> Any:
+    query = sa.select(*LIST_COLUMNS, HEALTH.label("health")).select_from(_source())
+    return _sorted(_where(query, where), sort)
+
+
+async def board_page(
+    session: AsyncSession, where: BoardFilter, sort: str, offset: int, limit: int
+) -> tuple[list[Any], int, dict[str, int]]:
+    """A page of rows, how many match in all, and per state how many match
+    the other filters (the board's state chips)."""
+    rows = (await session.execute(_rows(where, sort).offset(offset).limit(limit))).all()
+    counted = _where(
+        sa.select(plays.c.state, sa.func.count()).select_from(_source()),
+        where,
+        with_states=False,
+    ).group_by(plays.c.state)
+    by_state = {str(state): int(n) for state, n in (await session.execute(counted)).all()}
+    if where.states:
+        total = sum(by_state.get(s.value, 0) for s in where.states)
+    else:
+        total = sum(by_state.values())
+    return list(rows), total, by_state
+
+
+async def board_rows(session: AsyncSession, where: BoardFilter, sort: str) -> AsyncIterator[Any]:
+    """Every matching row, in order (the CSV export), fetched in chunks."""
+    result = await session.stream(_rows(where, sort).execution_options(yield_per=2000))
+    async for row in result:
+        yield row
