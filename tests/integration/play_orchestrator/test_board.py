@@ -60,3 +60,33 @@ async def test_filter_sort_count_and_export(po_app: PlayApp) -> None:
     )
     labels = (await http.get("/v1/labels", params={"account": "001-bd-a"})).json()
     assert labels["accounts"] == {"001-bd-a": "Acme 001-bd-a"}
+
+
+async def test_the_scorecard_gives_n_definitions_targets_and_amounts(po_app: PlayApp) -> None:
+    app = po_app
+    base = app.base()
+    await app.set_clock(base)
+    await app.produce(SIGNALS, [signal_envelope(signal("001-sc", at=base - HOUR))])
+    play = await app.wait_opened("001-sc")
+    lost = await app.http.post(
+        f"/v1/plays/{play['id']}/close", json={"outcome": "lost", "reason": "no budget"}
+    )
+    assert lost.status_code == 200, lost.text
+    period = {"since": (base - 2 * HOUR).isoformat(), "until": (base + HOUR).isoformat()}
+    card = (await app.http.get("/v1/metrics/scorecard", params=period)).json()
+    assert card["decided"] == 1 and card["metrics"]["win_rate_pct"] == 0.0
+    assert card["by_signal_type"] == [
+        {"group": "usage_ceiling", "won": 0, "decided": 1, "rate_pct": 0.0}
+    ]
+    assert card["targets"]["win_rate_pct"] == {
+        "value": 25.0,
+        "direction": "at_least",
+        "unit": "%",
+        "actual": 0.0,
+        "met": False,
+    }
+    assert card["amounts"]["lost_plays"] == 1
+    assert card["amounts"]["lost_amount"] == play["expected_amount"]
+    assert card["amounts"]["won_amount"] == 0
+    assert card["credit"]["csm_share"] == 0.4
+    assert "eligible" in card["definitions"]["opportunity_creation_rate_pct"]
