@@ -57,9 +57,18 @@ def _filter(
     health: str | None = None,
     overdue: bool | None = None,
     account_id: str | None = None,
+    surfaced_by: str | None = None,
 ) -> BoardFilter:
     return BoardFilter(
-        tuple(state or ()), owner, csm, adjacent_product, signal_type, health, overdue, account_id
+        tuple(state or ()),
+        owner,
+        csm,
+        adjacent_product,
+        signal_type,
+        health,
+        overdue,
+        account_id,
+        surfaced_by,
     )
 
 

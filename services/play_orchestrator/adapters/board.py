@@ -42,6 +42,7 @@ class BoardFilter:
     health: str | None = None  # green, yellow, red
     overdue: bool | None = None
     account_id: str | None = None
+    surfaced_by: str | None = None  # system, csm, ae, partner
 
 
 def _contains(column: Any, text: str) -> Any:
@@ -66,6 +67,8 @@ def _where(query: Any, where: BoardFilter, *, with_states: bool = True) -> Any:
         query = query.where(plays.c.is_overdue.is_(where.overdue))
     if where.account_id:
         query = query.where(plays.c.account_id == where.account_id)
+    if where.surfaced_by:
+        query = query.where(plays.c.surfaced_by == where.surfaced_by)
     return query
 
 

@@ -2,16 +2,19 @@
 // polling (every poll_interval_s, or ?poll=N in the page URL) so the open view
 // follows the events flowing in without a reload.
 
-import { ApiError, apiKey, get, loadConfig, syncClock } from './api.js';
+import { ApiError, actor, apiKey, get, loadConfig, syncClock } from './api.js';
 import { html, mount, parseHash } from './dom.js';
+import { accountView } from './views/account.js';
 import { pipelineView } from './views/pipeline.js';
 import { playView } from './views/play.js';
 import { playsView } from './views/plays.js';
 import { reviewsView } from './views/reviews.js';
 import { signalsView } from './views/signals.js';
 
-const VIEWS = { pipeline: pipelineView, plays: playsView, play: playView, signals: signalsView, reviews: reviewsView };
-const NAV = { play: 'plays' }; // a play's page lights up the Plays tab
+const VIEWS = {
+  pipeline: pipelineView, plays: playsView, play: playView, account: accountView, signals: signalsView, reviews: reviewsView,
+};
+const NAV = { play: 'plays', account: 'plays' }; // a play's or account's page lights up the Plays tab
 
 const $ = (id) => document.getElementById(id);
 let current = null; // { view, token }
@@ -72,13 +75,19 @@ function showLogin(message = '') {
   $('app').hidden = true;
   $('login').hidden = false;
   $('login-error').textContent = message;
+  $('actor-name').value = actor.get();
   $('api-key').focus();
 }
 
 async function signIn(event) {
   event.preventDefault();
   const key = $('api-key').value.trim();
+  const name = $('actor-name').value.trim();
   if (!key) return;
+  if (!name) {
+    $('login-error').textContent = 'Enter your name: the plays\' history records who made each change.';
+    return;
+  }
   try {
     await get('play_orchestrator', '/v1/plays', { limit: 1 }, key);
   } catch (err) {
@@ -87,6 +96,7 @@ async function signIn(event) {
     return;
   }
   apiKey.set(key);
+  actor.set(name);
   $('api-key').value = '';
   start();
 }
@@ -94,6 +104,7 @@ async function signIn(event) {
 function start() {
   $('login').hidden = true;
   $('app').hidden = false;
+  $('who').textContent = actor.get();
   route();
 }
 
