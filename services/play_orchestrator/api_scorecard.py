@@ -5,12 +5,13 @@ The console's pipeline view is this one read."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 
 from services.play_orchestrator.adapters.metrics_sql import pipeline_metrics
 from services.play_orchestrator.adapters.tables import ACTIVE_SQL, DECIDED_SQL
@@ -121,11 +122,17 @@ def scorecard_router(settings: PlayOrchestratorSettings) -> APIRouter:
         start: datetime = since or end - timedelta(days=90)
         if start >= end:
             raise HTTPException(422, "since must be before until")
-        metrics = rounded(await pipeline_metrics(runtime.sessions, start, end))
         params = {"since": start, "until": end}
-        async with runtime.sessions() as session:
-            groups = list((await session.execute(GROUPS_SQL, params)).all())
-            amounts = (await session.execute(AMOUNTS_SQL, params)).one()
+
+        async def rows(statement: TextClause) -> list[Any]:
+            async with runtime.sessions() as session:
+                return list((await session.execute(statement, params)).all())
+
+        # independent reads on their own connections: the answer takes the longest
+        raw, groups, [amounts] = await asyncio.gather(
+            pipeline_metrics(runtime.sessions, start, end), rows(GROUPS_SQL), rows(AMOUNTS_SQL)
+        )
+        metrics = rounded(raw)
         nrr = metrics.nrr_contribution_points
         actuals = {
             "coverage_pct": metrics.coverage_pct,

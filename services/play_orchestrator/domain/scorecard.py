@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 DEFINITIONS: dict[str, str] = {
     "eligible_accounts": "Accounts the engine has judged at least once by the end of the period: "
-    "every account signal_ingest sent a signal decision about (qualified, suppressed or stale).",
+    "every account the signal engine sent a signal decision about "
+    "(qualified, suppressed or stale).",
     "coverage_pct": "Accounts with a play opened in the period ÷ eligible accounts.",
     "opportunity_creation_rate_pct": "Plays opened in the period ÷ eligible accounts "
     "(an account may have one play per adjacent product).",

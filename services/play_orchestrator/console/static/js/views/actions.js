@@ -23,7 +23,6 @@ const TITLES = {
 
 const dayInput = (iso) => (iso ? iso.slice(0, 10) : '');
 const localInput = (iso) => (iso ? new Date(iso).toISOString().slice(0, 16) : '');
-const drop = (obj) => (obj && Object.values(obj).some((v) => v !== null && v !== undefined && v !== '') ? obj : null);
 
 const FORMS = {
   brief: (p) => {
@@ -75,14 +74,20 @@ const FORMS = {
 
 const BODIES = {
   brief: (v) => {
+    // An item left empty is left out: the API keeps its pre-filled value, or
+    // names it as missing (items 2, 4, 5) - the console judges nothing itself.
+    const text = (x) => x ?? '';
     const body = {};
     if (v.signal.description) body.signal = { description: v.signal.description };
-    const sponsor = drop(v.sponsor);
-    if (sponsor) body.sponsor = sponsor;
-    if (drop(v.pain.operator)) {
-      body.pain = { ...v.pain, confirmed_at: v.pain.confirmed_at ? `${v.pain.confirmed_at}T12:00:00Z` : null };
-      if (!body.pain.where) delete body.pain.where;
-      if (!body.pain.quote) delete body.pain.quote;
+    if (v.sponsor.name || v.sponsor.title) {
+      body.sponsor = { name: text(v.sponsor.name), title: text(v.sponsor.title), relationship_owner: v.sponsor.relationship_owner };
+    }
+    if (v.pain.operator.name) {
+      body.pain = {
+        operator: { name: v.pain.operator.name, title: text(v.pain.operator.title) },
+        where: text(v.pain.where), quote: text(v.pain.quote), medium: v.pain.medium || 'written',
+        confirmed_at: v.pain.confirmed_at ? `${v.pain.confirmed_at}T00:00:00Z` : null,
+      };
     }
     return body;
   },

@@ -36,7 +36,7 @@ const rateRows = (groups, filter) => groups.map((g) => ({
 }));
 
 function syncCard(sync) {
-  if (sync instanceof Error) return html`<p class="error">crm_sync: ${sync.message}</p>`;
+  if (sync instanceof Error) return html`<p class="error">Salesforce sync service: ${sync.message}</p>`;
   const usage = sync.api_usage;
   return html`<dl class="facts" data-testid="sync-status">
     <dt>Writes pending</dt><dd data-testid="sync-pending">${sync.pending}${sync.urgent ? ` (${sync.urgent} urgent)` : ''}</dd>
@@ -137,7 +137,7 @@ export function pipelineView(el, route) {
         <article class="card"><h2>Win rate by signal type <small>won of decided (n)</small></h2>
           ${barChart(rateRows(card.by_signal_type, 'type'), { max: 100, labelWidth: 230, testid: 'winrate-type' })}</article>
       </section>
-      <article class="card"><h2>Salesforce sync <small>crm_sync write queue and API allocation</small></h2>${syncCard(sync)}</article>`);
+      <article class="card"><h2>Salesforce sync <small>the write queue to Salesforce and the API allocation</small></h2>${syncCard(sync)}</article>`);
     body.classList.remove('loading');
     body.dataset.loaded = 'true';
     body.dataset.playsOpened = m.plays_opened;
