@@ -76,10 +76,15 @@ def _source() -> Any:
     return plays.outerjoin(accounts, accounts.c.account_id == plays.c.account_id)
 
 
+NULLABLE = frozenset({"owner", "csm", "health", "won_amount"})
+
+
 def _sorted(query: Any, sort: str) -> Any:
     descending = sort.startswith("-")
-    column = SORTABLE[sort.lstrip("-")]
-    first = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    name = sort.lstrip("-")
+    first = SORTABLE[name].desc() if descending else SORTABLE[name].asc()
+    if name in NULLABLE:  # blanks last either way; NOT NULL columns keep their index order
+        first = first.nulls_last()
     return query.order_by(first, plays.c.id.desc() if descending else plays.c.id)
 
 
@@ -94,10 +99,9 @@ async def board_page(
     """A page of rows, how many match in all, and per state how many match
     the other filters (the board's state chips)."""
     rows = (await session.execute(_rows(where, sort).offset(offset).limit(limit))).all()
+    source = _source() if where.health else plays  # the accounts only to filter by health
     counted = _where(
-        sa.select(plays.c.state, sa.func.count()).select_from(_source()),
-        where,
-        with_states=False,
+        sa.select(plays.c.state, sa.func.count()).select_from(source), where, with_states=False
     ).group_by(plays.c.state)
     by_state = {str(state): int(n) for state, n in (await session.execute(counted)).all()}
     if where.states:
