@@ -4,15 +4,15 @@
 
 import { ApiError, actor, apiKey, get, loadConfig, syncClock } from './api.js';
 import { html, mount, parseHash } from './dom.js';
-import { accountView } from './views/account.js';
-import { pipelineView } from './views/pipeline.js';
-import { playView } from './views/play.js';
-import { playsView } from './views/plays.js';
-import { reviewsView } from './views/reviews.js';
-import { signalsView } from './views/signals.js';
-
+// Each view's module loads when it is first opened: the first page needs
+// only its own code (fewer requests before data is on screen).
 const VIEWS = {
-  pipeline: pipelineView, plays: playsView, play: playView, account: accountView, signals: signalsView, reviews: reviewsView,
+  pipeline: () => import('./views/pipeline.js').then((m) => m.pipelineView),
+  plays: () => import('./views/plays.js').then((m) => m.playsView),
+  play: () => import('./views/play.js').then((m) => m.playView),
+  account: () => import('./views/account.js').then((m) => m.accountView),
+  signals: () => import('./views/signals.js').then((m) => m.signalsView),
+  reviews: () => import('./views/reviews.js').then((m) => m.reviewsView),
 };
 const NAV = { play: 'plays', account: 'plays' }; // a play's or account's page lights up the Plays tab
 
@@ -29,7 +29,7 @@ function setStatus(ok, text) {
 }
 
 async function refresh() {
-  if (!current || busy) return;
+  if (!current?.view || busy) return;
   busy = true;
   const token = current.token;
   try {
@@ -56,16 +56,19 @@ async function refresh() {
   }
 }
 
-function route() {
+async function route() {
   if (!apiKey.get()) return;
   const r = parseHash(window.location.hash);
-  const make = VIEWS[r.name] || pipelineView;
+  const token = Symbol(r.name);
+  current = { view: null, token };
+  const make = await (VIEWS[r.name] || VIEWS.pipeline)();
+  if (current.token !== token) return; // the user moved on while the view's code loaded
   const el = $('view');
   el.replaceChildren();
   window.scrollTo(0, 0);
   const tab = NAV[r.name] || r.name;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('on', a.dataset.view === tab);
-  current = { view: make(el, r), token: Symbol(r.name) };
+  current = { view: make(el, r), token };
   busy = false;
   refresh();
 }

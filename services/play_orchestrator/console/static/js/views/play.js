@@ -115,7 +115,8 @@ const HISTORY_CSV = [
 
 export function playView(el, route) {
   const id = route.rest[0];
-  mount(el, html`<div id="play-body" class="loading">Loading…</div><div id="play-actions"></div><div id="play-history"></div>`);
+  mount(el, html`<div id="play-top" class="loading">Loading…</div><div id="play-actions"></div><div id="play-body"></div><div id="play-history"></div>`);
+  const top = el.querySelector('#play-top');
   const body = el.querySelector('#play-body');
   const actions = el.querySelector('#play-actions');
   const history = el.querySelector('#play-history');
@@ -134,7 +135,7 @@ export function playView(el, route) {
     const now = serverNow();
     const active = ACTIVE_STATES.includes(p.state);
     const left = daysLeft(p.deadline, now);
-    mount(body, html`
+    mount(top, html`
       <p class="crumbs"><a href="#/plays">← Plays</a> · <a href="#/account/${encodeURIComponent(p.account_id)}" data-testid="account-link">${p.account_name} account page</a></p>
       <div class="view-head play-head" data-testid="play-head" data-play-id="${p.id}" data-version="${p.version}">
         <div>
@@ -150,7 +151,8 @@ export function playView(el, route) {
         <div class="kpi"><div class="kpi-name">Expected amount</div><div class="kpi-value small" data-testid="play-expected">${fmtMoney(p.expected_amount)}</div><div class="kpi-note">core ACV ${fmtMoney(p.core_acv)}</div></div>
         <div class="kpi"><div class="kpi-name">Outcome</div><div class="kpi-value small" data-testid="play-outcome">${p.outcome ? `${label(p.outcome.result)}${p.outcome.amount ? ` · ${fmtMoney(p.outcome.amount)}` : ''}` : '—'}</div><div class="kpi-note">${p.outcome?.reason || `opened ${fmtDate(p.opened_at)}`}</div></div>
       </section>
-      ${p.warnings.map((w) => html`<p class="warn">${w}</p>`)}
+      ${p.warnings.map((w) => html`<p class="warn">${w}</p>`)}`);
+    mount(body, html`
       <section class="grid2">
         ${briefCard(p)}
         <div class="stack">${crmCard(p)}${sponsorCard(p)}${deadlinesCard(p, now)}</div>
@@ -165,7 +167,7 @@ export function playView(el, route) {
       });
     }
     mount(history, historyCard(p));
-    body.classList.remove('loading');
+    top.classList.remove('loading');
     body.dataset.loaded = 'true';
   }
 

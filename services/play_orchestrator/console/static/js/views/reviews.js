@@ -89,7 +89,7 @@ export function reviewsView(el, route) {
     button.closest('tr').insertAdjacentHTML('afterend', resolveForm(review).text);
     const formEl = rows.querySelector('.resolve-row form');
     const path = `/v1/reviews/${encodeURIComponent(review.id)}/resolve`;
-    wire(formEl, 'POST', path, (f) => values(f), async (play) => {
+    wire(formEl, 'POST', path, (f) => ({ outcome: values(f).outcome, note: values(f).note ?? '' }), async (play) => {
       const state = play.state === 'lost' ? ' The play is closed as lost.' : '';
       el.querySelector('#review-flash').textContent = `Resolved: ${label(review.kind)} of ${review.account_name}.${state}`;
       await update(true);
