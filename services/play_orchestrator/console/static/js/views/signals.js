@@ -84,7 +84,7 @@ export function signalsView(el, route) {
       </form>
     </div>
     <div class="chips">
-      <a class="chip ${status ? '' : 'on'}" href="${hashFor('signals', { type })}">all</a>
+      <a class="chip ${status ? '' : 'on'}" href="${hashFor('signals', { type })}">All</a>
       ${STATUSES.map((s) => html`<a class="chip status-${s} ${s === status ? 'on' : ''}" data-testid="status-${s}" href="${hashFor('signals', { status: s, type })}">${label(s)}</a>`)}
       ${csvButton('signals-csv', 'Export this page (CSV)')}
     </div>
