@@ -10,17 +10,14 @@ console never shows a raw id.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from services.play_orchestrator.adapters.board import SORTABLE, BoardFilter, board_page, board_rows
+from services.play_orchestrator.adapters.board import SORTABLE, BoardFilter, board_csv, board_page
 from services.play_orchestrator.adapters.tables import accounts, adjacent_products
 from services.play_orchestrator.domain import PlayState
 from services.play_orchestrator.views import PlayItem
@@ -29,11 +26,6 @@ from shared.web import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["console"])
 SORT_PATTERN = "^-?(" + "|".join(SORTABLE) + ")$"
-CSV_COLUMNS = (
-    "id", "account_id", "account_name", "adjacent_product", "state", "owner", "csm",
-    "signal_type", "surfaced_by", "health", "opened_at", "deadline", "expected_amount",
-    "won_amount", "at_risk", "overdue",
-)  # fmt: skip
 
 
 class BoardRow(PlayItem):
@@ -97,42 +89,18 @@ async def board(
     )
 
 
-@router.get("/board/plays.csv", response_class=StreamingResponse)
-async def board_csv(
+@router.get("/board/plays.csv", response_class=Response)
+async def board_csv_export(
     runtime: RuntimeDep,
     _: ReadScope,
     where: Filters,
     sort: Sort = "-opened_at",
-) -> StreamingResponse:
+) -> Response:
     """Every play matching the filters, in the board's order, as CSV."""
-
-    async def lines() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        async with runtime.sessions() as session:
-            async for row in board_rows(session, where, sort):
-                writer.writerow(_csv_values(row._mapping))
-                if buffer.tell() > 64_000:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-        yield buffer.getvalue()
-
+    async with runtime.sessions() as session:
+        body = await board_csv(session, where, sort)
     headers = {"Content-Disposition": 'attachment; filename="plays.csv"'}
-    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
-
-
-def _csv_values(row: Any) -> list[Any]:
-    values = []
-    for name in CSV_COLUMNS:
-        value = row["is_overdue" if name == "overdue" else name]
-        if hasattr(value, "isoformat"):
-            value = value.isoformat()
-        elif isinstance(value, PlayState):
-            value = value.value
-        values.append("" if value is None else value)
-    return values
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 class Labels(BaseModel):

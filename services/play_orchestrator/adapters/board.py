@@ -5,7 +5,6 @@ row for CSV. Offset paging: the board jumps to any page of a sorted table;
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,8 +110,46 @@ async def board_page(
     return list(rows), total, by_state
 
 
-async def board_rows(session: AsyncSession, where: BoardFilter, sort: str) -> AsyncIterator[Any]:
-    """Every matching row, in order (the CSV export), fetched in chunks."""
-    result = await session.stream(_rows(where, sort).execution_options(yield_per=2000))
-    async for row in result:
-        yield row
+def _iso(column: Any) -> Any:
+    return sa.func.to_char(sa.func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+
+
+CSV_COLUMNS = {
+    "id": plays.c.id,
+    "account_id": plays.c.account_id,
+    "account_name": plays.c.account_name,
+    "adjacent_product": plays.c.adjacent_product,
+    "state": sa.cast(plays.c.state, sa.Text),
+    "owner": plays.c.owner,
+    "csm": plays.c.csm,
+    "signal_type": plays.c.signal_type,
+    "surfaced_by": plays.c.surfaced_by,
+    "health": HEALTH,
+    "opened_at": _iso(plays.c.opened_at),
+    "deadline": _iso(plays.c.deadline),
+    "expected_amount": plays.c.expected_amount,
+    "won_amount": plays.c.won_amount,
+    "at_risk": sa.cast(plays.c.at_risk, sa.Text),
+    "overdue": sa.cast(plays.c.is_overdue, sa.Text),
+}
+
+
+async def board_csv(session: AsyncSession, where: BoardFilter, sort: str) -> bytes:
+    """Every matching play as CSV (header first), in the board's order, written
+    by PostgreSQL itself (``COPY ... TO STDOUT``): 10,000 plays in tens of ms."""
+    columns = [c.label(name) for name, c in CSV_COLUMNS.items()]
+    query = _sorted(_where(sa.select(*columns).select_from(_source()), where), sort)
+    compiled = query.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    args = [compiled.params[name] for name in compiled.positiontup or ()]
+    raw = await (await session.connection()).get_raw_connection()
+    chunks: list[bytes] = []
+
+    async def sink(chunk: bytes) -> None:
+        chunks.append(chunk)
+
+    await raw.driver_connection.copy_from_query(  # type: ignore[union-attr]
+        compiled.string, *args, output=sink, format="csv", header=True
+    )
+    return b"".join(chunks)
