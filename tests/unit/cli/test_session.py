@@ -82,3 +82,18 @@ def test_apikey_secrets_and_dlq_use_the_running_system(elsewhere: Path) -> None:
 def test_no_system_says_so(elsewhere: Path) -> None:
     answer = CliRunner().invoke(cli.app, ["secrets", "show"])
     assert answer.exit_code == 1 and "crosssell up" in answer.output
+
+
+def test_the_banner_names_the_console_and_how_to_get_the_secrets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crosssell.supervisor import Supervisor
+
+    supervisor = Supervisor(
+        data_dir=tmp_path, postgres_url="postgresql://u@h/db", kafka="k:1", port_offset=1300
+    )
+    supervisor._print_summary("csk_abc_def", 1.0)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "http://127.0.0.1:9302/console/" in out
+    assert 'eval "$(crosssell secrets show --export)"' in out
+    assert "INGEST_HMAC_SECRET" in out
