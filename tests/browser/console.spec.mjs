@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { label } from '../../services/play_orchestrator/console/static/js/labels.js';
-import { operatorDay } from './operator_day.mjs';
+import { operatorDay, wordsOnly } from './operator_day.mjs';
 
 const env = (name, fallback) => {
   const value = process.env[name] ?? fallback;
@@ -306,6 +306,7 @@ async function viewsPhase(page) {
       assert.deepEqual(reasons, suppressed.suppression_reasons.map(label));
     }
     assert.ok(await page.$('[data-testid=evidence-quote]'), "no customer's words in the feed");
+    await wordsOnly(page, 'the signals feed'); // account names, product names, types in words
     await shot(page, 'signals', false);
   });
 

@@ -27,7 +27,7 @@ export function parseCsv(text) {
   return body.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
 }
 
-async function wordsOnly(page, where) {
+export async function wordsOnly(page, where) {
   const text = await page.evaluate(() => document.querySelector('main').innerText);
   const snake = [...new Set(text.match(SNAKE) || [])];
   assert.deepEqual(snake, [], `${where} shows raw identifiers: ${snake.join(', ')}`);
