@@ -78,6 +78,7 @@ export function playsView(el, route) {
         <select name="health" data-testid="filter-health"><option value="">any health</option>
           ${['green', 'yellow', 'red'].map((h) => html`<option value="${h}" ${h === f.health ? 'selected' : ''}>${label(h)}</option>`)}</select>
         <label><input type="checkbox" name="overdue" ${overdue ? 'checked' : ''}> overdue or at risk only</label>
+        <a href="#/plays" data-testid="clear-filters">clear filters</a>
         ${csvButton('plays-csv', 'Export CSV (every match)')}
       </form>
     </div>
