@@ -351,11 +351,6 @@ async function loadPhase(page) {
     await shot(page, 'plays-bulk');
     assert.ok(median < LOAD_BUDGET_MS, `median ${median} ms`);
   });
-  await step(`pipeline with ${MIN_PLAYS || 'all'} plays loads under ${LOAD_BUDGET_MS} ms`, async () => {
-    const median = await measure(page, 'pipeline_bulk', '#/pipeline', '#pipeline-body[data-loaded="true"]', 5);
-    await shot(page, 'pipeline-bulk');
-    assert.ok(median < LOAD_BUDGET_MS, `median ${median} ms`);
-  });
   await step(`CSV export of every play (${MIN_PLAYS || 'all'})`, async () => {
     await page.goto(`${CONSOLE_URL}?poll=30#/plays?state=all`);
     await page.waitForSelector('#plays-rows[data-loaded="true"]');
@@ -370,6 +365,11 @@ async function loadPhase(page) {
     assert.ok(rows >= MIN_PLAYS, `${rows} rows`);
   });
 
+  await step(`pipeline with ${MIN_PLAYS || 'all'} plays loads under ${LOAD_BUDGET_MS} ms`, async () => {
+    const median = await measure(page, 'pipeline_bulk', '#/pipeline', '#pipeline-body[data-loaded="true"]', 5);
+    await shot(page, 'pipeline-bulk');
+    assert.ok(median < LOAD_BUDGET_MS, `median ${median} ms`);
+  });
   await step('page 2 of the board', async () => {
     await page.goto(`${CONSOLE_URL}?poll=30#/plays?state=all`);
     await page.waitForSelector('#plays-rows[data-loaded="true"]');
