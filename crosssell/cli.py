@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -326,7 +327,7 @@ def apikey_list(keys_file: KeysFile = None, session: SessionOpt = None) -> None:
 
 @dlq_app.command("list")
 def dlq_list(
-    topic: Annotated[str, typer.Argument(help="The original topic, e.g. crosssell.events.usage")],
+    topic: Annotated[str, typer.Argument(help="The original topic, e.g. crosssell.events")],
     bootstrap: Bootstrap = None,
     limit: int = 50,
     session: SessionOpt = None,
@@ -351,7 +352,7 @@ def dlq_list(
 
 @dlq_app.command("replay")
 def dlq_replay(
-    topic: Annotated[str, typer.Argument(help="The original topic, e.g. crosssell.events.usage")],
+    topic: Annotated[str, typer.Argument(help="The original topic, e.g. crosssell.events")],
     bootstrap: Bootstrap = None,
     group: str = "crosssell-dlq-replay",
     session: SessionOpt = None,
@@ -387,6 +388,56 @@ def secrets_show(
     console.print(f"ops console: {data.get('console', '')}")
     for name, value in values.items():
         print(f"{name}={value}")
+
+
+@app.command()
+def replay(
+    since: Annotated[
+        str,
+        typer.Option(help="Accepted since: an ISO time (2026-11-02T14:00:00Z) or an age (6h, 3d)."),
+    ],
+    account: Annotated[
+        list[str] | None, typer.Option(help="Only this account (repeat for several).")
+    ] = None,
+    session: SessionOpt = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(envvar="DATABASE_URL", help="PostgreSQL URL (default: the session's)."),
+    ] = None,
+) -> None:
+    """Re-publish journaled events to crosssell.events, in the order they were accepted.
+
+    For recovery: after a broker lost messages, or to feed consumers again. The
+    running signal_ingest's journal relay publishes them; consumers' inboxes skip
+    what they already applied.
+    """
+    from crosssell.replay import parse_since
+    from crosssell.replay import replay as mark
+
+    try:
+        since_at = parse_since(since)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--since") from exc
+    url = database_url or _session_value(_session(session)[0], "database_url")
+    count = asyncio.run(mark(url, since_at, account or []))
+    scope = f" of {', '.join(account)}" if account else ""
+    console.print(
+        f"{count} journaled event(s){scope} accepted since {since_at.isoformat()} marked for "
+        "re-publishing; signal_ingest's journal relay sends them in acceptance order"
+    )
+
+
+def _session_value(session: Path, key: str) -> str:
+    try:
+        value = json.loads(session.read_text()).get(key)
+    except (OSError, ValueError) as exc:
+        raise typer.BadParameter(
+            f"cannot read {session} ({exc}); is `crosssell up` running? or pass --database-url",
+            param_hint="--session",
+        ) from exc
+    if not value or value == "None":
+        raise typer.BadParameter(f"{session} has no {key}; pass it explicitly", param_hint=key)
+    return str(value)
 
 
 def _spec(name: str) -> ServiceSpec:

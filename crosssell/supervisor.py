@@ -274,10 +274,12 @@ class Supervisor:
             else None,
             "sf_ca_path": str(self.data_dir / "sf" / "ca.pem"),
             "console": f"http://127.0.0.1:{self.ports['play_orchestrator']}/console/",
-            "kafka": str(self.kafka),
             "data_dir": str(self.data_dir),
             "api_keys_file": str(self.data_dir / "api_keys.json"),
             "pid": os.getpid(),
+            # for operators' commands (`crosssell replay`): where the system keeps its state
+            "database_url": str(self.postgres_url),
+            "kafka": str(self.kafka),
         }
         path = self.data_dir / "session.json"
         path.write_text(json.dumps(session, indent=2))
