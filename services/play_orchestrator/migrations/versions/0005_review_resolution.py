@@ -6,8 +6,8 @@ Additive: reviews raised before this migration read as not resolved.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 TS = sa.DateTime(timezone=True)
 
 
