@@ -60,6 +60,7 @@ from bench.common import (
     wait_ready,
     write_json,
 )
+from bench.inbound_reader import inbound_reader_bench
 from services.signal_ingest.consumer import EVENTS_CONSUMER
 from services.signal_ingest.ingest.journal import envelope_bytes
 from shared.db.engine import create_engine
@@ -407,6 +408,7 @@ async def consumer_bench(
         for proc in procs:
             stop_process(proc)
         await engine.dispose()
+    reader = await inbound_reader_bench(env, prefix, f"bench_{token}_po", total)
     joins = [_log_time(p, "partitions_assigned", consumer=EVENTS_CONSUMER) for p in logs]
     joined_wall = min((j for j in joins if j), default=None)
     join_s = (joined_wall - spawned_wall) if joined_wall else None
@@ -445,6 +447,7 @@ async def consumer_bench(
         "postgres_cpu_s": round(pg_cpu_used, 2),
         "postgres_cpu_us_per_event": round(pg_cpu_used / total * 1e6, 1),
         "logs": [str(p) for p in logs],
+        "play_orchestrator_inbound": reader,
     }
 
 
@@ -479,9 +482,7 @@ async def http_bench(
         "CROSSSELL_LOG_LEVEL": "WARNING",
     }
     bodies, total = _bodies(iter_events(events, accounts, datetime.now(UTC), seed=11), 500)
-    await ensure_topics(
-        env.bootstrap, [f"bench{token}.{t}" for t in (EVENTS, SIGNALS, PLAYS)]
-    )
+    await ensure_topics(env.bootstrap, [f"bench{token}.{t}" for t in (EVENTS, SIGNALS, PLAYS)])
     proc = spawn_service(
         "signal_ingest", port, service_env, env.scratch / f"ingest-{token}.log", workers=workers
     )
@@ -660,6 +661,14 @@ async def run_async(
                 "us",
             ),
             Row(2, "pipeline rate / raw rate", c["ratio_to_raw"], "", 0.25, ">="),
+            Row(
+                2,
+                "play_orchestrator CPU per inbound event (skips all but escalations and "
+                f"renewals by header; {c['play_orchestrator_inbound']['account_facts_applied']:,}"
+                " decoded)",
+                c["play_orchestrator_inbound"]["cpu_us_per_event"],
+                "us",
+            ),
             Row(
                 7,
                 "peak RSS of each signal_ingest consumer process during scenario 2 (the largest)",

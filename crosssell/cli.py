@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crosssell import session as sessions
@@ -88,8 +89,18 @@ def up(
     port_offset: Annotated[
         int, typer.Option(help="Add this to every port (8001-8003, 8443, 9092).")
     ] = 0,
+    drain_timeout: Annotated[
+        float,
+        typer.Option(
+            "--drain-timeout",
+            min=0,
+            help="On Ctrl-C / SIGTERM, wait up to this many seconds for everything "
+            "accepted to be published and consumed before stopping.",
+        ),
+    ] = 120.0,
 ) -> None:
-    """Start the whole system on embedded defaults (Ctrl-C stops everything)."""
+    """Start the whole system on embedded defaults (Ctrl-C drains, then stops everything;
+    a second Ctrl-C stops without waiting)."""
     from crosssell.supervisor import Supervisor
 
     Supervisor(
@@ -98,6 +109,7 @@ def up(
         kafka=kafka,
         test_clock=test_clock,
         port_offset=port_offset,
+        drain_timeout_s=drain_timeout,
     ).run()
 
 
@@ -202,6 +214,84 @@ def demo(
         raise typer.Exit(1) from exc
 
 
+SessionFile = Annotated[Path, typer.Option(help="Session file written by `crosssell up`.")]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="DATABASE_URL", help="PostgreSQL (default: session's)."),
+]
+
+
+@app.command()
+def backtest(
+    catalog: Annotated[Path, typer.Option(help="Candidate catalog (YAML).")],
+    since: Annotated[
+        float | None, typer.Option(min=0, help="Count only the last DAYS (default: all).")
+    ] = None,
+    account: Annotated[
+        list[str] | None, typer.Option(help="Only this account (repeatable).")
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Also write the result, every signal too.")
+    ] = None,
+    live_catalog: Annotated[
+        Path | None, typer.Option(help="Live catalog (default: CATALOG_PATH or the sample).")
+    ] = None,
+    session: SessionFile = Path(".crosssell/session.json"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Replay the ingest journal with a candidate catalog; compare with live and outcomes."""
+    from crosssell.backtest import BacktestError, backtest_command
+
+    out = Console(width=max(Console().width, 140))
+    try:
+        backtest_command(
+            catalog, since, account or [], json_file, session, database_url, live_catalog, out
+        )
+    except BacktestError as exc:
+        console.print(f"[red]backtest:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def calibrate(
+    min_plays: Annotated[
+        int, typer.Option(min=2, help="Refuse with fewer closed (won/lost/expired) plays.")
+    ] = 30,
+    target_win_rate: Annotated[
+        float, typer.Option(help="Open a play where the predicted chance of winning reaches this.")
+    ] = 0.25,
+    since: Annotated[
+        float | None,
+        typer.Option(min=0, help="Only plays closed, and the backtest, in the last DAYS."),
+    ] = None,
+    write: Annotated[Path | None, typer.Option(help="Write the proposed catalog here.")] = None,
+    live_catalog: Annotated[
+        Path | None, typer.Option(help="Live catalog (default: CATALOG_PATH or the sample).")
+    ] = None,
+    session: SessionFile = Path(".crosssell/session.json"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Propose signal weights and the play threshold from closed plays, as a catalog diff."""
+    from crosssell.backtest import BacktestError, live_catalog_path
+    from crosssell.backtest import database_url as find_database
+    from crosssell.calibrate import calibrate_command
+
+    out = Console(width=max(Console().width, 140))
+    try:
+        calibrate_command(
+            find_database(database_url, session),
+            live_catalog or live_catalog_path(),
+            min_plays,
+            target_win_rate,
+            since,
+            write,
+            out,
+        )
+    except BacktestError as exc:
+        console.print(f"[red]calibrate:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+
+
 @app.command()
 def bench(
     quick: Annotated[
@@ -251,13 +341,14 @@ def chaos(
     ] = None,
 ) -> None:
     """Fault suite: kill -9 each service, freeze the broker, restart PostgreSQL, fail
-    Salesforce, let deadlines fall due while play_orchestrator is down; print the report."""
+    Salesforce, let deadlines fall due while play_orchestrator is down, kill the broker,
+    stop (SIGTERM) and kill -9 the whole system; print the report."""
     import sys
     import time
 
     from crosssell.chaos import report
-    from crosssell.chaos.run import ChaosOptions, quick_options, run_chaos
-    from crosssell.chaos.scenarios import SCENARIOS, Sizes
+    from crosssell.chaos.run import SCENARIOS, ChaosOptions, quick_options, run_chaos
+    from crosssell.chaos.scenarios import Sizes
 
     wide = Console(width=max(Console().width, 120))
     names = tuple(scenario or SCENARIOS)

@@ -145,7 +145,8 @@ class BatchConsumer:
     async def run(self) -> None:
         try:
             await self._start()
-            assert self._consumer is not None
+            if self._consumer is None:
+                return  # asked to stop before the broker ever answered
             while not self._stopping.is_set():
                 try:
                     if self._restart:

@@ -30,6 +30,7 @@ _ids = itertools.count(1)
 
 
 def settings_for(isolated: Isolation, catalog_path: Path, **extra: Any) -> SignalIngestSettings:
+    extra = {"sweep_interval_s": 0, **extra}
     return SignalIngestSettings(
         database_url=isolated.pg_url,
         kafka_bootstrap_servers=isolated.bootstrap,
@@ -39,7 +40,6 @@ def settings_for(isolated: Isolation, catalog_path: Path, **extra: Any) -> Signa
         test_clock=True,
         ingest_hmac_secret=SECRET,
         catalog_path=catalog_path,
-        sweep_interval_s=0,
         **extra,
     )
 

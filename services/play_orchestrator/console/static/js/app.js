@@ -13,6 +13,7 @@ const VIEWS = {
   account: () => import('./views/account.js').then((m) => m.accountView),
   signals: () => import('./views/signals.js').then((m) => m.signalsView),
   reviews: () => import('./views/reviews.js').then((m) => m.reviewsView),
+  backtest: () => import('./views/backtest.js').then((m) => m.backtestView),
 };
 const NAV = { play: 'plays', account: 'plays' }; // a play's or account's page lights up the Plays tab
 
