@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from crosssell import session as sessions
 from crosssell.services import SERVICES, ServiceSpec
 from shared import auth
 
@@ -21,13 +22,60 @@ apikey = typer.Typer(help="Create, list and revoke ops API keys.", no_args_is_he
 app.add_typer(apikey, name="apikey")
 dlq_app = typer.Typer(help="Inspect and replay dead-lettered messages.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
-Bootstrap = Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka servers.")]
+secrets_app = typer.Typer(help="The running system's API key and signing secret.")
+app.add_typer(secrets_app, name="secrets")
+Bootstrap = Annotated[
+    str | None,
+    typer.Option(help="Kafka servers (default: the running system's, from its session file)."),
+]
 console = Console()
 
 KeysFile = Annotated[
-    Path,
-    typer.Option(envvar="CROSSSELL_API_KEYS_FILE", help="Where hashed API keys are kept."),
+    Path | None,
+    typer.Option(
+        envvar="CROSSSELL_API_KEYS_FILE",
+        help="Where hashed API keys are kept (default: the running system's).",
+    ),
 ]
+SessionOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--session",
+        envvar="CROSSSELL_SESSION",
+        help="Session file written by `crosssell up` (default: the running system's).",
+    ),
+]
+
+
+def _session(explicit: Path | None) -> tuple[Path, dict[str, object]]:
+    try:
+        path = sessions.find(explicit)
+        return path, sessions.load(path)
+    except sessions.SessionNotFound as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+
+
+def _keys_file(explicit: Path | None, session_file: Path | None) -> Path:
+    if explicit is not None:
+        return explicit
+    path, data = _session(session_file)
+    return sessions.api_keys_file(path, data)
+
+
+def _bootstrap(explicit: str | None, session_file: Path | None) -> str:
+    """--bootstrap, else the running system's broker, else $KAFKA_BOOTSTRAP_SERVERS."""
+    if explicit:
+        return explicit
+    try:
+        data = sessions.load(sessions.find(session_file))
+    except sessions.SessionNotFound:
+        data = {}
+    servers = data.get("kafka") or os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not servers:
+        console.print("[red]no running system found: pass --bootstrap or run `crosssell up`[/]")
+        raise typer.Exit(1)
+    return str(servers)
 
 
 @app.command()
@@ -138,9 +186,7 @@ def sf_emulator(
 def demo(
     accounts: Annotated[int, typer.Option(min=1, help="Accounts in the synthetic book.")] = 200,
     seed: Annotated[int, typer.Option(help="Same seed, same book (re-runs are duplicates).")] = 7,
-    session: Annotated[Path, typer.Option(help="Session file written by `crosssell up`.")] = Path(
-        ".crosssell/session.json"
-    ),
+    session: SessionOpt = None,
     api_key: Annotated[
         str | None, typer.Option(help="Ops API key (default: the session's).")
     ] = None,
@@ -154,7 +200,7 @@ def demo(
     from crosssell.demo import DemoError, DemoOptions, run_demo
 
     options = DemoOptions(
-        session=session,
+        session=_session(session)[0],
         accounts=accounts,
         seed=seed,
         api_key=api_key,
@@ -332,12 +378,15 @@ def chaos(
 @apikey.command("create")
 def apikey_create(
     scopes: Annotated[str, typer.Option(help="Comma-separated: read,write,admin")] = "read,write",
-    label: str = "",
-    keys_file: KeysFile = Path(".crosssell/api_keys.json"),
+    label: Annotated[str, typer.Option(help="Who it is for: the actor of its changes.")] = "",
+    keys_file: KeysFile = None,
+    session: SessionOpt = None,
 ) -> None:
     """Create a key; it is printed once and stored only as a hash."""
     try:
-        key_id, key = auth.create_key(keys_file, [s.strip() for s in scopes.split(",")], label)
+        key_id, key = auth.create_key(
+            _keys_file(keys_file, session), [s.strip() for s in scopes.split(",")], label
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     console.print(f"key id {key_id} ({scopes}):")
@@ -345,18 +394,18 @@ def apikey_create(
 
 
 @apikey.command("revoke")
-def apikey_revoke(key_id: str, keys_file: KeysFile = Path(".crosssell/api_keys.json")) -> None:
+def apikey_revoke(key_id: str, keys_file: KeysFile = None, session: SessionOpt = None) -> None:
     """Revoke a key by id (takes effect within a second, no restart)."""
-    if not auth.revoke_key(keys_file, key_id):
+    if not auth.revoke_key(_keys_file(keys_file, session), key_id):
         raise typer.BadParameter(f"no key with id {key_id}")
     console.print(f"revoked {key_id}")
 
 
 @apikey.command("list")
-def apikey_list(keys_file: KeysFile = Path(".crosssell/api_keys.json")) -> None:
+def apikey_list(keys_file: KeysFile = None, session: SessionOpt = None) -> None:
     """List keys (ids, scopes, state — never the keys)."""
     table = Table("id", "label", "scopes", "created", "revoked")
-    for entry in auth._read(keys_file)["keys"]:
+    for entry in auth._read(_keys_file(keys_file, session))["keys"]:
         table.add_row(
             entry["id"],
             entry.get("label", ""),
@@ -370,14 +419,16 @@ def apikey_list(keys_file: KeysFile = Path(".crosssell/api_keys.json")) -> None:
 @dlq_app.command("list")
 def dlq_list(
     topic: Annotated[str, typer.Argument(help="The original topic, e.g. crosssell.events")],
-    bootstrap: Bootstrap = "127.0.0.1:9092",
+    bootstrap: Bootstrap = None,
     limit: int = 50,
+    session: SessionOpt = None,
 ) -> None:
     """Show dead letters of a topic with their error and original coordinates."""
     from crosssell.dlq import list_dead_letters
 
+    servers = _bootstrap(bootstrap, session)
     table = Table("partition", "offset", "from", "orig. offset", "attempts", "key", "error")
-    for d in asyncio.run(list_dead_letters(bootstrap, topic, limit)):
+    for d in asyncio.run(list_dead_letters(servers, topic, limit)):
         table.add_row(
             str(d.partition),
             str(d.offset),
@@ -393,14 +444,41 @@ def dlq_list(
 @dlq_app.command("replay")
 def dlq_replay(
     topic: Annotated[str, typer.Argument(help="The original topic, e.g. crosssell.events")],
-    bootstrap: Bootstrap = "127.0.0.1:9092",
+    bootstrap: Bootstrap = None,
     group: str = "crosssell-dlq-replay",
+    session: SessionOpt = None,
 ) -> None:
     """Republish a topic's dead letters to where they came from (after fixing the cause)."""
     from crosssell.dlq import replay
 
-    count = asyncio.run(replay(bootstrap, topic, group))
+    count = asyncio.run(replay(_bootstrap(bootstrap, session), topic, group))
     console.print(f"replayed {count} message(s) from {topic}.dlq")
+
+
+@secrets_app.command("show")
+def secrets_show(
+    export: Annotated[
+        bool,
+        typer.Option("--export", help='Shell lines for eval "$(...)": KEY=, INGEST_HMAC_SECRET='),
+    ] = False,
+    session: SessionOpt = None,
+) -> None:
+    """The API key `crosssell up` printed and the ingest signing secret (INGEST_HMAC_SECRET)."""
+    import shlex
+
+    path, data = _session(session)
+    values = {
+        "KEY": str(data.get("api_key") or ""),
+        "INGEST_HMAC_SECRET": sessions.ingest_secret(path, data) or "",
+    }
+    if export:
+        for name, value in values.items():
+            print(f"export {name}={shlex.quote(value)}")
+        return
+    console.print(f"session: {path}")
+    console.print(f"ops console: {data.get('console', '')}")
+    for name, value in values.items():
+        print(f"{name}={value}")
 
 
 @app.command()
@@ -412,9 +490,7 @@ def replay(
     account: Annotated[
         list[str] | None, typer.Option(help="Only this account (repeat for several).")
     ] = None,
-    session: Annotated[Path, typer.Option(help="Session file written by `crosssell up`.")] = Path(
-        ".crosssell/session.json"
-    ),
+    session: SessionOpt = None,
     database_url: Annotated[
         str | None,
         typer.Option(envvar="DATABASE_URL", help="PostgreSQL URL (default: the session's)."),
@@ -433,7 +509,7 @@ def replay(
         since_at = parse_since(since)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--since") from exc
-    url = database_url or _session_value(session, "database_url")
+    url = database_url or _session_value(_session(session)[0], "database_url")
     count = asyncio.run(mark(url, since_at, account or []))
     scope = f" of {', '.join(account)}" if account else ""
     console.print(

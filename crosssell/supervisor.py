@@ -27,6 +27,7 @@ from rich.table import Table
 
 from crosssell.drain import DEFAULT_TIMEOUT_S, DrainOutcome, stop_accepting_and_drain
 from crosssell.services import SERVICES
+from crosssell.session import remember
 from shared import auth
 from shared.embedded import EmbeddedBroker, EmbeddedPostgres, _die_with_parent, free_port
 
@@ -79,6 +80,7 @@ class Supervisor:
             self._start_all()
             ready_s = self.ready_s = time.monotonic() - started
             key = self._create_key()
+            remember(self.data_dir / "session.json")  # found from any directory
             self._print_summary(key, ready_s)
             self._wait()
         finally:
@@ -296,6 +298,10 @@ class Supervisor:
             if self.with_emulator
             else None,
             "sf_ca_path": str(self.data_dir / "sf" / "ca.pem"),
+            "console": f"http://127.0.0.1:{self.ports['play_orchestrator']}/console/",
+            "data_dir": str(self.data_dir),
+            "api_keys_file": str(self.data_dir / "api_keys.json"),
+            "pid": os.getpid(),
             # operators' commands (replay, backtest, calibrate): where the system keeps its state
             "database_url": str(self.postgres_url),
             "kafka": str(self.kafka),
@@ -319,6 +325,12 @@ class Supervisor:
         out = Console(width=max(Console().width, 110))
         out.print(table)
         out.print(f"API key (read, write, admin; shown once): [bold]{key}[/]")
+        console_url = f"http://127.0.0.1:{self.ports['play_orchestrator']}/console/"
+        out.print(f"ops console: [bold]{console_url}[/] (paste the API key)")
+        out.print(
+            "API key and ingest signing secret in a shell: "
+            '[bold]eval "$(crosssell secrets show --export)"[/] (sets KEY, INGEST_HMAC_SECRET)'
+        )
         out.print(f"logs: {self.logs}   stop: Ctrl-C")
         sys.stdout.flush()
 

@@ -27,6 +27,7 @@ SCOPES = ("read", "write", "admin")
 class Principal:
     key_id: str
     scopes: frozenset[str]
+    label: str = ""  # who the key was made for: the actor of the changes it makes
 
     def allows(self, scope: str) -> bool:
         return "admin" in self.scopes or scope in self.scopes
@@ -56,7 +57,9 @@ class ApiKeyStore:
             return
         data = json.loads(self._path.read_text() or "{}")
         self._by_digest = {
-            entry["sha256"]: Principal(entry["id"], frozenset(entry["scopes"]))
+            entry["sha256"]: Principal(
+                entry["id"], frozenset(entry["scopes"]), str(entry.get("label") or "")
+            )
             for entry in data.get("keys", [])
             if not entry.get("revoked")
         }

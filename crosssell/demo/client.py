@@ -237,15 +237,17 @@ class Api:
         result: dict[str, Any] = answer.json()
         return result
 
-    def command(self, play_id: str, verb: str, body: dict[str, Any]) -> Answer:
-        """``brief`` is a PUT; meeting, discovery, sponsor, exception, close are POSTs."""
+    def command(self, play_id: str, verb: str, body: dict[str, Any], actor: str) -> Answer:
+        """``brief`` is a PUT; meeting, discovery, sponsor, exception, close are POSTs.
+        ``actor``, the person on the account team, goes in ``X-Actor``."""
         url = self.url("play_orchestrator", f"/v1/plays/{play_id}/{verb}")
         payload = orjson.loads(orjson.dumps(body))  # datetimes to ISO strings
+        headers = {"X-Actor": actor}
         for _ in range(3):
             if verb == "brief":
-                answer = self.http.put(url, json=payload)
+                answer = self.http.put(url, json=payload, headers=headers)
             else:
-                answer = self.http.post(url, json=payload)
+                answer = self.http.post(url, json=payload, headers=headers)
             # 409 "...; retry" is a concurrent update (a consumer touched the play).
             if answer.status_code == 409 and "current_state" not in answer.text:
                 time.sleep(0.2)

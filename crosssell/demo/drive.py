@@ -55,7 +55,9 @@ PROBLEM_AREA = {
     "security_compliance": "access reviews and audit evidence",
 }
 
-Send = Callable[[str, str, dict[str, Any]], Answer]
+Send = Callable[[str, str, dict[str, Any], str], Answer]  # play id, verb, body, actor
+# Who on the account team sends each command (the play's history names them).
+CSM_VERBS = frozenset({"brief", "meeting", "discovery"})
 
 
 def _unit(*parts: object) -> float:
@@ -133,7 +135,9 @@ def step_body(
     if verb == "meeting":
         held = fate not in ("meeting_booked",)
         return {
-            "meeting_at": now - timedelta(hours=2) if held else now + timedelta(days=2),
+            # a meeting is booked ahead (the API refuses a date in the past); a
+            # "held" one is booked for the next hour, and its discovery recorded
+            "meeting_at": now + timedelta(hours=1) if held else now + timedelta(days=2),
             "attendees": [plan.csm_owner, plan.ae_owner, operator["name"]],
             "agenda": f"20-minute diagnostic: how {plan.name} handles "
             f"{PROBLEM_AREA.get(adjacent, adjacent)} today",
@@ -156,7 +160,7 @@ def step_body(
             "title": sponsor.title,
             "contact_id": sponsor.contact_id,
             "last_touch": now,
-            "relationship_owner": plan.ae_owner,
+            "relationship_owner": plan.csm_owner,  # as in the brief: one owner
         }
     if verb == "exception":
         return {
@@ -182,7 +186,8 @@ def drive_play(
     for verb in STEPS_FOR[fate]:
         if verb == "exception" and not _deadline_close(play, now):
             continue
-        answer = send(play["id"], verb, step_body(verb, fate, play, plan, seed, now))
+        actor = plan.csm_owner if verb in CSM_VERBS else plan.ae_owner
+        answer = send(play["id"], verb, step_body(verb, fate, play, plan, seed, now), actor)
         if not answer.ok:
             driven.refusals.append(f"{verb}: {answer.status} {answer.reason}")
             break

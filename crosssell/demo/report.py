@@ -149,21 +149,34 @@ def opportunities_table(
     return table
 
 
+def _amounts(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Open, won and lost amounts: a closed Opportunity is not open pipeline."""
+    split = {"open": 0.0, "won": 0.0, "lost": 0.0}
+    for record in records:
+        stage = str(record.get("StageName") or "")
+        kind = {"Closed Won": "won", "Closed Lost": "lost"}.get(stage, "open")
+        split[kind] += float(record.get("Amount") or 0)
+    return [_money(split[k]) for k in ("open", "won", "lost")]
+
+
 def hygiene_table(records: Sequence[Mapping[str, Any]]) -> Table:
-    """Opportunities and their amount by ``Cross_Sell_Hygiene__c`` value."""
+    """Opportunities by ``Cross_Sell_Hygiene__c`` value, amounts split open / won / lost."""
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for record in records:
         groups.setdefault(_hygiene(record), []).append(record)
     table = Table(
-        "Cross_Sell_Hygiene__c", "opportunities", "amount", title="Opportunities by hygiene"
+        "Cross_Sell_Hygiene__c",
+        "opportunities",
+        "open amount",
+        "won amount",
+        "lost amount",
+        title="Opportunities by hygiene",
     )
     for value in sorted(groups, key=lambda v: (v != "Complete", v)):
         members = groups[value]
-        amount = sum(float(r.get("Amount") or 0) for r in members)
-        table.add_row(value, str(len(members)), _money(amount))
+        table.add_row(value, str(len(members)), *_amounts(members))
     table.add_section()
-    total = sum(float(r.get("Amount") or 0) for r in records)
-    table.add_row("total", str(len(records)), _money(total), style="bold")
+    table.add_row("total", str(len(records)), *_amounts(records), style="bold")
     return table
 
 

@@ -7,7 +7,8 @@ deadline fires once per play, so a completed Task is never reopened by it.
 * ``ReviewDue`` -> the review's Task (due on the review date), and the window
   deadline Task (due on the deadline) with the first review: from then on the
   rep has the close-by date on their list. A later review closes the earlier
-  review's Task.
+  review's Task. ``ReviewResolved`` (the manager resolved it in the ops
+  console or API) closes that review's Task.
 * ``PlayAtRisk`` (no meeting within 7 days) -> "book the meeting";
   ``SponsorOverdue`` -> "map the sponsor"; ``BusinessCaseOverdue`` -> "send
   the business case".
@@ -102,6 +103,10 @@ def plan_tasks(
             earlier = REVIEW_ORDER[: REVIEW_ORDER.index(purpose)]
             ops.extend(TaskOp("close", p) for p in earlier)
         ops.append(_create(TaskPurpose.WINDOW_DEADLINE, play, _deadline(play), label, owner_id))
+    elif event_type == "ReviewResolved":
+        resolved = REVIEWS.get(str(event.get("review", "")))
+        if resolved is not None:
+            ops.append(TaskOp("close", resolved))
     elif event_type in OVERDUE:
         due = _day(event.get("due_at"), _day(event.get("occurred_at"), today))
         ops.append(_create(OVERDUE[event_type], play, due, label, owner_id))

@@ -1,9 +1,11 @@
 """Plays, reviews and pipeline metrics API (thin: HTTP -> command -> view).
 
 Reads need the ``read`` scope, changes ``write``; the actor of a change is the
-API key's id. Errors: 404 unknown play, 409 a transition the play's state does
-not accept (the body names ``current_state``), 422 a brief missing required
-items (``missing`` names each) or a command that contradicts the play.
+person: the ``X-Actor`` header (the ops console sends the name its user
+entered), else the API key's label; never a key id. Errors: 404 unknown
+play, 409 a transition the play's state does not accept (the body names
+``current_state``), 422 a brief missing required items (``missing`` names
+each) or a command that contradicts the play (a meeting in the past, ...).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
@@ -38,9 +40,9 @@ from services.play_orchestrator.domain import (
     SubmitBrief,
 )
 from services.play_orchestrator.ports import ConcurrentUpdate, PlayNotFound
-from services.play_orchestrator.views import PlayDetail, PlayItem, PlayPage, ReviewPage, ReviewView
+from services.play_orchestrator.views import PlayDetail, PlayItem, PlayPage
 from services.play_orchestrator.views import rounded as rounded_metrics
-from shared.auth import ReadScope, WriteScope
+from shared.auth import Principal, ReadScope, WriteScope
 from shared.kafka.topics import PLAYS
 from shared.runtime import ServiceRuntime
 from shared.web import RuntimeDep
@@ -97,7 +99,32 @@ class CloseBody(BaseModel):
     reason: str = ""
 
 
-def _build(cls: type[Any], **fields: Any) -> Any:
+ActorHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Actor",
+        max_length=120,
+        description="the person making the change (recorded in the play's history)",
+    ),
+]
+
+
+def actor_of(who: Principal, header: str | None) -> str:
+    """The person behind a change: ``X-Actor``, else the key's label."""
+    name = " ".join((header or "").split())
+    if name:
+        return name
+    return who.label.strip() or "unnamed API key (give keys a --label)"
+
+
+def _actor(who: WriteScope, x_actor: ActorHeader = None) -> str:
+    return actor_of(who, x_actor)
+
+
+Actor = Annotated[str, Depends(_actor)]
+
+
+def build_command(cls: type[Any], **fields: Any) -> Any:
     """A domain command, its validation errors reported like a bad body (422)."""
     try:
         return cls(**fields)
@@ -106,7 +133,7 @@ def _build(cls: type[Any], **fields: Any) -> Any:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from exc
 
 
-async def _run(runtime: ServiceRuntime, play_id: str, command: Command) -> PlayDetail:
+async def run_command(runtime: ServiceRuntime, play_id: str, command: Command) -> PlayDetail:
     for attempt in range(3):
         try:
             async with runtime.sessions() as session, session.begin():
@@ -157,24 +184,6 @@ async def get_play(play_id: str, runtime: RuntimeDep, _: ReadScope) -> PlayDetai
     return PlayDetail.of(stored, runtime.clock.now())
 
 
-@router.get("/reviews", response_model=ReviewPage, responses=PAGE_ERRORS)
-async def list_reviews(
-    runtime: RuntimeDep,
-    _: ReadScope,
-    owner: str | None = None,
-    limit: Limit = 50,
-    cursor: CursorParam = None,
-) -> ReviewPage:
-    """Due manager reviews (day 7, 14, 21) of plays still active, oldest first."""
-    after = queries.Cursor.decode(cursor) if cursor else None
-    async with runtime.sessions() as session:
-        rows, next_cursor = await queries.list_reviews(session, owner, limit, after)
-    return ReviewPage(
-        items=[ReviewView.of_row(r) for r in rows],
-        next_cursor=next_cursor.encode() if next_cursor else None,
-    )
-
-
 @router.get("/metrics/pipeline", response_model=PipelineMetrics)
 async def get_pipeline_metrics(
     runtime: RuntimeDep,
@@ -199,62 +208,62 @@ async def get_pipeline_metrics(
 
 
 @router.put("/plays/{play_id}/brief", response_model=PlayDetail, responses=BODY_ERRORS)
-async def submit_brief(
-    play_id: str, body: Brief, runtime: RuntimeDep, who: WriteScope
-) -> PlayDetail:
+async def submit_brief(play_id: str, body: Brief, runtime: RuntimeDep, actor: Actor) -> PlayDetail:
     """Items left out keep their pre-filled value; items 2, 4 and 5 are required."""
-    return await _run(runtime, play_id, _build(SubmitBrief, actor=who.key_id, brief=body))
+    return await run_command(runtime, play_id, build_command(SubmitBrief, actor=actor, brief=body))
 
 
 @router.post("/plays/{play_id}/meeting", response_model=PlayDetail, responses=BODY_ERRORS)
 async def book_meeting(
-    play_id: str, body: MeetingBody, runtime: RuntimeDep, who: WriteScope
+    play_id: str, body: MeetingBody, runtime: RuntimeDep, actor: Actor
 ) -> PlayDetail:
     fields = body.model_dump()
     fields["attendees"] = tuple(fields["attendees"])
-    return await _run(runtime, play_id, _build(BookMeeting, actor=who.key_id, **fields))
+    return await run_command(runtime, play_id, build_command(BookMeeting, actor=actor, **fields))
 
 
 @router.post("/plays/{play_id}/discovery", response_model=PlayDetail, responses=BODY_ERRORS)
 async def record_discovery(
-    play_id: str, body: DiscoveryBody, runtime: RuntimeDep, who: WriteScope
+    play_id: str, body: DiscoveryBody, runtime: RuntimeDep, actor: Actor
 ) -> PlayDetail:
-    answers = _build(
+    answers = build_command(
         DiscoveryAnswers,
         current_workflow=body.current_workflow,
         time_or_accuracy_loss=body.time_or_accuracy_loss,
         one_fix=body.one_fix,
     )
-    command = _build(
-        RecordDiscovery, actor=who.key_id, answers=answers, fit=body.fit, champion=body.champion
+    command = build_command(
+        RecordDiscovery, actor=actor, answers=answers, fit=body.fit, champion=body.champion
     )
-    return await _run(runtime, play_id, command)
+    return await run_command(runtime, play_id, command)
 
 
 @router.post("/plays/{play_id}/sponsor", response_model=PlayDetail, responses=BODY_ERRORS)
 async def engage_sponsor(
-    play_id: str, body: SponsorBody, runtime: RuntimeDep, who: WriteScope
+    play_id: str, body: SponsorBody, runtime: RuntimeDep, actor: Actor
 ) -> PlayDetail:
-    command = _build(EngageSponsor, actor=who.key_id, **body.model_dump())
-    return await _run(runtime, play_id, command)
+    command = build_command(EngageSponsor, actor=actor, **body.model_dump())
+    return await run_command(runtime, play_id, command)
 
 
 @router.post("/plays/{play_id}/exception", response_model=PlayDetail, responses=BODY_ERRORS)
 async def grant_exception(
-    play_id: str, body: ExceptionBody, runtime: RuntimeDep, who: WriteScope
+    play_id: str, body: ExceptionBody, runtime: RuntimeDep, actor: Actor
 ) -> PlayDetail:
     """A written exception (reason >= 20 characters) extends the window deadline:
     give ``new_deadline`` or ``extension_days``."""
-    command = _build(GrantException, actor=who.key_id, **body.model_dump())
-    return await _run(runtime, play_id, command)
+    command = build_command(GrantException, actor=actor, **body.model_dump())
+    return await run_command(runtime, play_id, command)
 
 
 @router.post("/plays/{play_id}/close", response_model=PlayDetail, responses=BODY_ERRORS)
 async def close_play(
-    play_id: str, body: CloseBody, runtime: RuntimeDep, who: WriteScope
+    play_id: str, body: CloseBody, runtime: RuntimeDep, actor: Actor
 ) -> PlayDetail:
     """``won`` needs the signed amount; ``lost`` needs a reason."""
-    return await _run(runtime, play_id, _build(Close, actor=who.key_id, **body.model_dump()))
+    return await run_command(
+        runtime, play_id, build_command(Close, actor=actor, **body.model_dump())
+    )
 
 
 # ---- errors ---------------------------------------------------------------------------

@@ -7,8 +7,11 @@ import asyncio
 from fastapi import FastAPI
 
 from services.play_orchestrator.api import EXCEPTION_HANDLERS, router
+from services.play_orchestrator.api_board import router as board_router
 from services.play_orchestrator.api_coaching import router as coaching_router
 from services.play_orchestrator.api_console import console_router, mount_console
+from services.play_orchestrator.api_reviews import router as reviews_router
+from services.play_orchestrator.api_scorecard import scorecard_router
 from services.play_orchestrator.bootstrap import build_runtime
 from services.play_orchestrator.coaching import default_language_rules
 from services.play_orchestrator.settings import PlayOrchestratorSettings
@@ -36,7 +39,14 @@ def create_app(settings: PlayOrchestratorSettings | None = None) -> FastAPI:
         runtime,
         title="play_orchestrator",
         description="The play state machine, durable deadlines, reviews and pipeline metrics.",
-        routers=[router, coaching_router, console_router(settings)],
+        routers=[
+            router,
+            reviews_router,
+            board_router,
+            coaching_router,
+            console_router(settings),
+            scorecard_router(settings),
+        ],
         test_clock=settings.test_clock,
         exception_handlers=EXCEPTION_HANDLERS,
     )

@@ -25,6 +25,7 @@ from services.play_orchestrator.domain import (
     PlayState,
     Resume,
     ReviewDue,
+    ReviewResolved,
     Template,
     TimerKind,
     commands_from_crm,
@@ -86,6 +87,11 @@ async def _flush(uow: UnitOfWork, plays: Sequence[Play], versions: dict[str, int
     reviews = [(e.play, ev) for e in emissions for ev in e.events if isinstance(ev, ReviewDue)]
     if reviews:
         await uow.reviews.add_many(reviews)
+    resolved = [
+        (e.play, ev) for e in emissions for ev in e.events if isinstance(ev, ReviewResolved)
+    ]
+    if resolved:
+        await uow.reviews.resolve_many(resolved)
 
 
 async def save(uow: UnitOfWork, plays: Iterable[Play]) -> None:

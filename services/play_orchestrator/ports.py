@@ -18,6 +18,7 @@ from services.play_orchestrator.domain import (
     Play,
     PlayEvent,
     ReviewDue,
+    ReviewResolved,
     SignalRef,
     TimerKind,
 )
@@ -177,6 +178,8 @@ class EventSink(Protocol):
 
 class ReviewStore(Protocol):
     async def add_many(self, items: Sequence[tuple[Play, ReviewDue]]) -> None: ...
+
+    async def resolve_many(self, items: Sequence[tuple[Play, ReviewResolved]]) -> None: ...
 
 
 class AccountFactsStore(Protocol):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from services.play_orchestrator.domain.scorecard import DEFAULT_CSM_SHARE, targets_with
 from shared.settings import ServiceSettings
 
 
@@ -27,3 +28,13 @@ class PlayOrchestratorSettings(ServiceSettings):
     )
     console_crm_sync_url: str = Field(default="http://127.0.0.1:8003", alias="CONSOLE_CRM_SYNC_URL")
     console_poll_s: float = Field(default=5.0, ge=0.5, le=300, alias="CONSOLE_POLL_S")
+    # The playbook's targets shown beside each actual (JSON, e.g. {"win_rate_pct": 30}),
+    # and the CSM's share of won cross-sell ACV (the AE gets the rest).
+    playbook_targets: dict[str, float] = Field(default_factory=dict, alias="PLAYBOOK_TARGETS")
+    csm_credit_share: float = Field(default=DEFAULT_CSM_SHARE, ge=0, le=1, alias="CSM_CREDIT_SHARE")
+
+    @field_validator("playbook_targets")
+    @classmethod
+    def _known_targets(cls, value: dict[str, float]) -> dict[str, float]:
+        targets_with(value)  # raises on an unknown name
+        return value

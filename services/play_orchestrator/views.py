@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field
 
@@ -48,7 +48,7 @@ class PlayItem(BaseModel):
     overdue: bool = Field(description="at risk, or a meeting/sponsor/business case is overdue")
 
     @classmethod
-    def of_row(cls, row: Any) -> PlayItem:
+    def of_row(cls, row: Any) -> Self:
         data = dict(row._mapping)
         data["overdue"] = data.pop("is_overdue")
         return cls.model_validate(data)

@@ -33,6 +33,7 @@ EVENT_TYPES = (
     "PlayDisqualified",
     "PlayAtRisk",
     "ReviewDue",
+    "ReviewResolved",
     "SponsorOverdue",
     "BusinessCaseOverdue",
 )

@@ -168,7 +168,10 @@ def _console_in_a_browser(tmp_path: Path, notes: list[str]) -> None:
             {**node_env, "MIN_PLAYS": str(BULK_PLAYS), "LOAD_BUDGET_MS": "1000"}, "load", notes
         )
         assert "0 failed" in output
-        for name in ("pipeline", "plays", "play", "reviews", "signals", "signals-new-event"):
+        for name in (
+            "pipeline", "plays", "play", "reviews", "signals", "signals-new-event",
+            "play-brief-refused", "play-won", "account", "reviews-resolve", "plays-filtered",
+        ):  # fmt: skip
             assert (ARTIFACTS / f"{name}.png").exists(), f"no screenshot {name}.png"
     finally:
         up.send_signal(signal.SIGTERM)

@@ -58,6 +58,8 @@ def start_up(
     process (stdout piped) and the data directory. It gets SIGINT if the thread
     that started it ends (``early.die_with_parent``)."""
     data_dir = tmp_path / ".crosssell"
+    # where `crosssell up` remembers its session: the test's, not the developer's
+    env = {"CROSSSELL_STATE_DIR": str(tmp_path / "state"), **env}
     cmd = [sys.executable, "-m", "crosssell.cli", "up", "--data-dir", str(data_dir)]
     up = subprocess.Popen(
         [*cmd, "--port-offset", str(offset), *extra],

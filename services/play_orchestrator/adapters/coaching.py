@@ -37,7 +37,7 @@ from services.play_orchestrator.coaching import (
     WorkaroundEvidence,
 )
 from services.play_orchestrator.coaching import Play as CoachingPlay
-from services.play_orchestrator.domain import Play, TicketEvidence
+from services.play_orchestrator.domain import Contact, ExecutiveSponsor, Play, TicketEvidence
 from services.play_orchestrator.domain.states import EXPECTED_AMOUNT_RATIO
 from services.play_orchestrator.ports import AccountFacts, StoredSignal
 from shared.messages.signals import AccountSnapshot, AdjacentProductInfo
@@ -120,6 +120,8 @@ def build_context(inputs: CoachingInputs, now: datetime) -> PlayContext:
             state=play.state.value,
             opened_at=play.opened_at,
             deadline=play.deadline,
+            sponsor_name=_name(play.sponsor or play.brief.sponsor),
+            champion_name=_name(play.current_champion()),
         ),
         signals=signals,
         stakeholders=_stakeholders(play, snap),
@@ -131,6 +133,12 @@ def build_context(inputs: CoachingInputs, now: datetime) -> PlayContext:
             else EXPECTED_AMOUNT_RATIO
         ),
     )
+
+
+def _name(person: ExecutiveSponsor | Contact | None) -> str | None:
+    if person is None:
+        return None
+    return person.name.strip() or None
 
 
 def _account(inputs: CoachingInputs, names: _Names, same_core: bool) -> Account:

@@ -157,7 +157,8 @@ async def list_reviews(
     session: AsyncSession, owner: str | None, limit: int, after: Cursor | None
 ) -> tuple[list[Any], Cursor | None]:
     """Review items of plays still active, oldest due first: what the manager
-    goes through in the 1:1. A finished play's reviews drop off the list."""
+    goes through in the 1:1. A finished play's reviews, and resolved ones,
+    drop off the list."""
     query = (
         sa.select(
             reviews.c.id,
@@ -180,6 +181,7 @@ async def list_reviews(
         )
         .join(plays, plays.c.id == reviews.c.play_id)
         .where(plays.c.state.in_([s.value for s in ACTIVE_STATES]))
+        .where(reviews.c.resolved_at.is_(None))
     )
     if owner is not None:
         query = query.where(plays.c.owner == owner)

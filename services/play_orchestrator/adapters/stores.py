@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.play_orchestrator.domain import Play, ReviewDue, SignalRef
+from services.play_orchestrator.domain import Play, ReviewDue, ReviewResolved, SignalRef
 from services.play_orchestrator.ports import AccountFacts, AccountRecord, StoredSignal
 from shared.messages.signals import AdjacentProductInfo, GateCheck
 
@@ -101,6 +101,22 @@ _REVIEWS_ADD = text(
     ON CONFLICT (id) DO NOTHING
     """
 )
+
+
+_REVIEWS_RESOLVE = text(
+    """
+    UPDATE reviews SET resolved_at = r.resolved_at, resolved_by = r.resolved_by,
+      outcome = r.outcome, note = r.note
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id text, resolved_at timestamptz,
+      resolved_by text, outcome text, note text)
+    WHERE reviews.id = r.id
+    """
+)
+
+
+def review_id(play_id: str, kind: str) -> str:
+    """A review's id: the play's id and the review's kind."""
+    return f"{play_id}:{kind}"
 
 
 def _json(rows: list[dict[str, Any]]) -> str:
@@ -232,7 +248,7 @@ class SqlReviewStore:
     async def add_many(self, items: Sequence[tuple[Play, ReviewDue]]) -> None:
         rows = [
             {
-                "id": f"{play.id}:{event.review}",
+                "id": review_id(play.id, event.review),
                 "play_id": play.id,
                 "account_id": play.account_id,
                 "kind": event.review,
@@ -248,3 +264,17 @@ class SqlReviewStore:
         ]
         if rows:
             await self._session.execute(_REVIEWS_ADD, {"rows": _json(rows)})
+
+    async def resolve_many(self, items: Sequence[tuple[Play, ReviewResolved]]) -> None:
+        rows = [
+            {
+                "id": review_id(play.id, event.review),
+                "resolved_at": event.occurred_at,
+                "resolved_by": event.actor,
+                "outcome": event.outcome,
+                "note": event.note,
+            }
+            for play, event in items
+        ]
+        if rows:
+            await self._session.execute(_REVIEWS_RESOLVE, {"rows": _json(rows)})

@@ -79,6 +79,10 @@ reviews = sa.Table(
     sa.Column("state_at_raise", sa.Text, nullable=False),
     sa.Column("deadline", TS, nullable=False),
     sa.Column("at_risk", sa.Boolean, nullable=False),
+    sa.Column("resolved_at", TS),
+    sa.Column("resolved_by", sa.Text),
+    sa.Column("outcome", sa.Text),
+    sa.Column("note", sa.Text),
 )
 
 accounts = sa.Table(
@@ -89,5 +93,14 @@ accounts = sa.Table(
     sa.Column("core_acv", sa.Float(53), nullable=False),
     sa.Column("total_acv", sa.Float(53), nullable=False),
     sa.Column("first_seen_at", TS, nullable=False),
+    sa.Column("as_of", TS, nullable=False),
+    sa.Column("snapshot", pg.JSONB),  # the latest AccountSnapshot (health, owners, ...)
+)
+
+adjacent_products = sa.Table(
+    "adjacent_products",
+    metadata,
+    sa.Column("product_id", sa.Text, primary_key=True),
+    sa.Column("info", pg.JSONB, nullable=False),  # AdjacentProductInfo: name, solves, ...
     sa.Column("as_of", TS, nullable=False),
 )

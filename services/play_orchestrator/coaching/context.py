@@ -64,6 +64,11 @@ class Play(_Frozen):
     state: str = "open"
     opened_at: datetime
     deadline: datetime
+    # The people the reps recorded on the play (the sponsor of the brief or the
+    # one engaged; the champion or the operator who confirmed the pain): the
+    # talk track names them, so it agrees with the brief and the sponsor panel.
+    sponsor_name: str | None = None
+    champion_name: str | None = None
 
 
 class MetricEvidence(_Frozen):

@@ -1,6 +1,9 @@
 """Economic buyer and day-to-day user, picked from stakeholder titles and personas.
 
-Economic buyer: the most senior title (C-level > VP > Head of > Director), or a persona
+The people the reps recorded on the play come first: its executive sponsor is
+the economic buyer, its champion (or the operator who confirmed the pain) the
+user, so the talk track greets the person the brief names.
+Otherwise, economic buyer: the most senior title (C-level > VP > Head of > Director), or a persona
 marked as buyer/sponsor; ties go to the one matching the catalog's buyer personas, then name.
 Day-to-day user: an operator-level title (operator, admin, analyst, specialist...) or a
 user/champion persona; people who named the pain in a ticket come first. With no such
@@ -78,7 +81,19 @@ def user_level(person: Stakeholder) -> int:
     return next((level for level, pattern in _USER_LEVELS if pattern.search(title)), 0)
 
 
+def _recorded(ctx: PlayContext, name: str | None, reason: str) -> PersonPick | None:
+    """The person the reps recorded on the play, as a stakeholder of the account."""
+    if not name:
+        return None
+    key = name.casefold()
+    person = next((p for p in ctx.stakeholders if p.name.casefold() == key), None)
+    return PersonPick(name=name, title=person.title if person else "", reason=reason)
+
+
 def pick_economic_buyer(ctx: PlayContext) -> PersonPick | None:
+    recorded = _recorded(ctx, ctx.play.sponsor_name, "the play's executive sponsor")
+    if recorded is not None:
+        return recorded
     candidates = [p for p in ctx.stakeholders if buyer_level(p)[0]]
     if not candidates:
         return None
@@ -94,6 +109,9 @@ def pick_economic_buyer(ctx: PlayContext) -> PersonPick | None:
 
 
 def pick_user(ctx: PlayContext, quotes: list[QuoteEvidence]) -> PersonPick | None:
+    recorded = _recorded(ctx, ctx.play.champion_name, "the play's champion (confirmed the pain)")
+    if recorded is not None:
+        return recorded
     tickets = Counter(q.requester_name for q in quotes)
     candidates = [p for p in ctx.stakeholders if user_level(p)]
     if candidates:

@@ -30,7 +30,9 @@ from .commands import (
     Pause,
     PlayCommand,
     RecordDiscovery,
+    ResolveReview,
     Resume,
+    ReviewOutcome,
     SubmitBrief,
     Withdraw,
 )
@@ -55,6 +57,7 @@ from .events import (
     PlayWithdrawn,
     PlayWon,
     ReviewDue,
+    ReviewResolved,
     SponsorEngaged,
     SponsorOverdue,
 )
@@ -152,7 +155,10 @@ __all__ = [
     "PlayWon",
     "RecordDiscovery",
     "Resume",
+    "ResolveReview",
     "ReviewDue",
+    "ReviewOutcome",
+    "ReviewResolved",
     "ReviewItem",
     "SignalInfo",
     "SignalRef",

@@ -21,6 +21,7 @@ from .commands import (
     GrantException,
     Pause,
     RecordDiscovery,
+    ResolveReview,
     Resume,
     SubmitBrief,
     Withdraw,
@@ -57,6 +58,11 @@ def submit_brief(play: Play, cmd: SubmitBrief, to: PlayState, now: datetime) -> 
 
 
 def book_meeting(play: Play, cmd: BookMeeting, to: PlayState, now: datetime) -> Events:
+    if cmd.meeting_at < now:
+        raise InvalidCommand(
+            f"the meeting date {cmd.meeting_at.isoformat()} is in the past "
+            f"(now {now.isoformat()}): book a meeting still to come"
+        )
     rescheduled = play.meeting_booked_at is not None
     commitment = Commitment(
         meeting_at=cmd.meeting_at,
@@ -108,7 +114,14 @@ def record_discovery(play: Play, cmd: RecordDiscovery, to: PlayState, now: datet
 
 
 def engage_sponsor(play: Play, cmd: EngageSponsor, to: PlayState, now: datetime) -> Events:
-    play.sponsor = cmd.as_sponsor()
+    sponsor = cmd.as_sponsor()
+    briefed = play.brief.sponsor
+    if sponsor.relationship_owner is None and briefed is not None:
+        if briefed.as_contact().same_person(sponsor.as_contact()):
+            sponsor = sponsor.model_copy(update={"relationship_owner": briefed.relationship_owner})
+    # One record of the sponsor: the brief's item 4 is the sponsor engaged.
+    play.sponsor = sponsor
+    play.brief = play.brief.model_copy(update={"sponsor": sponsor})
     play.sponsor_engaged_at = play.sponsor_engaged_at or now
     # the business case is the bridge to the sponsor: an engaged sponsor closes both
     play.clear_overdue("sponsor", "business_case")
@@ -242,3 +255,33 @@ def end(play: Play, cmd: Disqualify | Withdraw | Expire, to: PlayState, now: dat
             return [play.new_event(ev.PlayWithdrawn, now, cmd.actor, reason=cmd.reason)]
         case Disqualify():
             return [play.new_event(ev.PlayDisqualified, now, cmd.actor, reason=cmd.reason)]
+
+
+def resolve_review(play: Play, cmd: ResolveReview, to: PlayState, now: datetime) -> Events:
+    index = next((i for i, r in enumerate(play.reviews) if r.kind == cmd.review), None)
+    if index is None:
+        raise InvalidCommand(f"no {cmd.review} review was raised on this play")
+    item = play.reviews[index]
+    if item.resolved_at is not None:
+        raise InvalidCommand(
+            f"the {cmd.review} review was already resolved ({item.outcome}) "
+            f"by {item.resolved_by} at {item.resolved_at.isoformat()}"
+        )
+    play.reviews[index] = item.model_copy(
+        update={"resolved_at": now, "resolved_by": cmd.actor, "outcome": cmd.outcome,
+                "note": cmd.note}
+    )
+    if cmd.outcome == "at_risk":
+        play.at_risk = True
+    play.move(to, now, cmd)
+    events: Events = [
+        play.new_event(
+            ev.ReviewResolved, now, cmd.actor, review=cmd.review, outcome=cmd.outcome,
+            note=cmd.note,
+        )
+    ]
+    if to is PlayState.LOST:
+        reason = f"closed at the {cmd.review.replace('_', ' ')} review: {cmd.note}"
+        play.outcome = Outcome(result="lost", amount=None, reason=reason, closed_at=now)
+        events.append(play.new_event(ev.PlayLost, now, cmd.actor, reason=reason))
+    return events

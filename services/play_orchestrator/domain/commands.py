@@ -186,6 +186,30 @@ class Close(PlayCommand):
         return self.reason.strip() or None
 
 
+ReviewOutcome = Literal["on_track", "at_risk", "escalated", "close_play"]
+
+
+class ResolveReview(PlayCommand):
+    """The manager's decision on a due review (day 7, 14, 21), with a note.
+
+    ``close_play`` closes the play as lost, the note its reason; ``at_risk``
+    marks the play at risk; ``on_track`` and ``escalated`` are recorded."""
+
+    review: Text  # the review's kind, e.g. review_day7
+    outcome: ReviewOutcome
+    note: Text
+
+    @property
+    def trigger(self) -> Trigger:
+        if self.outcome == "close_play":
+            return Trigger.RESOLVE_REVIEW_CLOSE
+        return Trigger.RESOLVE_REVIEW
+
+    def history_reason(self) -> str | None:
+        review, outcome = self.review.replace("_", " "), self.outcome.replace("_", " ")
+        return f"{review} review: {outcome}: {self.note}"
+
+
 class Disqualify(PlayCommand):
     reason: Text
 
@@ -232,6 +256,7 @@ Command = (
     | Resume
     | GrantException
     | Close
+    | ResolveReview
     | Disqualify
     | Withdraw
     | Expire

@@ -10,6 +10,9 @@ time is later than ``now`` (the deadline moved) does nothing.
 
 kind: due at; applies while; effect when fired
 
+Every kind but withdraw_due is capped at the window deadline: a meeting due
+7 days after a late opening is due at the deadline (section 6).
+
 * meeting_due: opened_at + 7 days; open, briefed; ``at_risk`` set, PlayAtRisk.
 * review_dayN: signal occurred_at + N days (joint-14: N = 7, 14; signal-41:
   7, 14, 21 - days 7 and 21 are its phase boundaries); running; ReviewDue and
@@ -92,7 +95,16 @@ def add_business_days(start: datetime, days: int) -> datetime:
 
 def due_at(play: Play, kind: TimerKind) -> datetime | None:
     """When ``kind`` is due for the play as it is now; None if it does not
-    apply in the current state (whether or not it already fired)."""
+    apply in the current state (whether or not it already fired). No deadline
+    of a running play falls after its window deadline (an exception moves
+    the window deadline, and with it this cap)."""
+    due = _due_at(play, kind)
+    if due is None or kind is TimerKind.WITHDRAW_DUE:
+        return due
+    return min(due, play.deadline)
+
+
+def _due_at(play: Play, kind: TimerKind) -> datetime | None:
     state = play.state
     running = state in RUNNING_STATES
     if kind is TimerKind.MEETING_DUE:

@@ -130,6 +130,14 @@ class ReviewDue(PlayEvent):
     at_risk: bool
 
 
+class ReviewResolved(PlayEvent):
+    """The manager resolved a review: its Salesforce Task is done."""
+
+    review: str  # the review's kind, e.g. review_day7
+    outcome: str
+    note: str
+
+
 class SponsorOverdue(PlayEvent):
     due_at: AwareDatetime
 

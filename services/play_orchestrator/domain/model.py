@@ -32,6 +32,7 @@ from .commands import (
     Pause,
     PlayCommand,
     RecordDiscovery,
+    ResolveReview,
     Resume,
     SubmitBrief,
     Withdraw,
@@ -216,6 +217,8 @@ class Play(BaseModel):
                 return h.grant_exception(self, command, target, now)
             case Close():
                 return h.close(self, command, target, now)
+            case ResolveReview():
+                return h.resolve_review(self, command, target, now)
             case Disqualify() | Withdraw() | Expire():
                 return h.end(self, command, target, now)
         raise TypeError(f"unknown command {type(command).__name__}")

@@ -50,3 +50,7 @@ class ReviewItem(_Value):
     raised_at: AwareDatetime
     state: PlayState
     phase: Phase | None
+    resolved_at: AwareDatetime | None = None
+    resolved_by: str | None = None
+    outcome: str | None = None  # on_track, at_risk, escalated, close_play
+    note: str | None = None

@@ -21,6 +21,8 @@ Decisions (each is tested):
 * won: only from ``sponsor_engaged``: the sponsor signs the order (Salesforce
   enforces the same with its required fields).
 * lost: from every non-terminal state, ``paused`` included.
+* review resolved: in every non-terminal state (the state stays), or with
+  ``close_play`` -> lost (the manager's note is the reason).
 * disqualify: before the sponsor is engaged (open .. discovery_done).
 * pause: from every running state; pausing again while paused adds a reason.
 * resume: from ``paused`` back to the state it was paused in, once no pause
@@ -51,6 +53,8 @@ class Trigger(StrEnum):
     GRANT_EXCEPTION = "grant_exception"
     CLOSE_WON = "close(won)"
     CLOSE_LOST = "close(lost)"
+    RESOLVE_REVIEW = "resolve_review"
+    RESOLVE_REVIEW_CLOSE = "resolve_review(close play)"
     DISQUALIFY = "disqualify"
     WITHDRAW = "withdraw"
     EXPIRE = "expire"
@@ -88,6 +92,8 @@ TRANSITIONS: dict[tuple[PlayState, Trigger], Target] = {
     **{(state, Trigger.GRANT_EXCEPTION): state for state in RUNNING_STATES},
     **{(state, Trigger.EXPIRE): S.EXPIRED for state in RUNNING_STATES},
     **{(state, Trigger.CLOSE_LOST): S.LOST for state in ACTIVE_STATES},
+    **{(state, Trigger.RESOLVE_REVIEW): state for state in ACTIVE_STATES},
+    **{(state, Trigger.RESOLVE_REVIEW_CLOSE): S.LOST for state in ACTIVE_STATES},
     **{(state, Trigger.DISQUALIFY): S.DISQUALIFIED for state in _BEFORE_SPONSOR},
 }
 

@@ -79,7 +79,7 @@ class PlayApp:
     base_url: str
     http: httpx.AsyncClient  # with a read+write key
     read_key: str
-    write_key_id: str
+    write_key_id: str  # its label, WRITE_KEY_LABEL, is the actor of its changes
     iso: Isolation
     db: PlaysDb
     _epoch: datetime
@@ -125,12 +125,15 @@ class PlayApp:
         return play
 
 
+WRITE_KEY_LABEL = "Sam Carter (CSM)"
+
+
 @pytest.fixture(scope="package")
 async def po_app(
     pg_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[PlayApp]:
     iso = new_isolation(pg_url, kafka_bootstrap, tmp_path_factory.mktemp("play_orchestrator"))
-    write_id, write_key = create_key(iso.api_keys_file, ["read", "write"])
+    write_id, write_key = create_key(iso.api_keys_file, ["read", "write"], label=WRITE_KEY_LABEL)
     _, read_key = create_key(iso.api_keys_file, ["read"])
     settings = PlayOrchestratorSettings.load(
         database_url=iso.pg_url,

@@ -10,7 +10,7 @@ import orjson
 
 from shared.kafka.topics import CRM, PLAYS, SIGNALS
 from shared.messages.envelope import Envelope
-from tests.integration.play_orchestrator.conftest import PlayApp
+from tests.integration.play_orchestrator.conftest import WRITE_KEY_LABEL, PlayApp
 from tests.support.kafka import read_all, wait_until
 from tests.unit.play_orchestrator_service.builders import (
     BRIEF_SPONSOR,
@@ -128,14 +128,16 @@ async def test_the_plays_api_from_brief_to_won(po_app: PlayApp) -> None:
 
     detail = await app.play(play["id"])
     history = [(h["from"], h["to"], h["actor"]) for h in detail["history"]]
+    person = WRITE_KEY_LABEL  # the key's label: the person, never the key's id
     assert history == [
         (None, "open", "system"),
-        ("open", "briefed", app.write_key_id),
-        ("briefed", "meeting_booked", app.write_key_id),
-        ("meeting_booked", "discovery_done", app.write_key_id),
-        ("discovery_done", "sponsor_engaged", app.write_key_id),
-        ("sponsor_engaged", "won", app.write_key_id),
+        ("open", "briefed", person),
+        ("briefed", "meeting_booked", person),
+        ("meeting_booked", "discovery_done", person),
+        ("discovery_done", "sponsor_engaged", person),
+        ("sponsor_engaged", "won", person),
     ]
+    assert all(h["actor"] != app.write_key_id for h in detail["history"])
     assert detail["history"][-1]["at"].startswith((base + 5 * HOUR).date().isoformat())
     assert detail["brief"]["sponsor"]["name"] == "Priya Natarajan"
     assert detail["brief_check"]["complete"] is True

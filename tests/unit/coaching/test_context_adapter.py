@@ -188,3 +188,21 @@ def test_without_stored_signals_the_play_document_still_gives_a_context() -> Non
 )
 def test_accept_negotiation(accept: str | None, expected: str | None) -> None:
     assert negotiate(accept) == expected
+
+
+def test_the_talk_track_names_the_people_the_brief_names() -> None:
+    inputs = _inputs()
+    play = inputs.play
+    # a Director the title ranking would not pick over the account's VP
+    sponsor = ExecutiveSponsor(name="Omar Haddad", title="Director of IT")
+    play.execute(SubmitBrief(actor="Sam Carter", brief=Brief(sponsor=sponsor)), NOW)
+    ctx = build_context(_inputs(play=play), NOW)
+    hypothesis = build_hypothesis(ctx)
+    assert hypothesis.economic_buyer is not None
+    assert hypothesis.economic_buyer.name == "Omar Haddad"
+    champion = play.current_champion()
+    assert champion is not None
+    assert hypothesis.day_to_day_user is not None
+    assert hypothesis.day_to_day_user.name == champion.name
+    opening = build_talk_track(ctx).opening
+    assert opening is not None and opening.startswith(f"Hi {champion.name.split()[0]},")

@@ -107,3 +107,15 @@ async def test_values_too_long_for_their_field_are_clipped_not_refused() -> None
     assert len(h.store.opportunities["play-1"].desired["Executive_Sponsor_Name__c"]) == 120
     await h.sync()
     assert h.opportunity("play-1")["Executive_Sponsor_Name__c"].endswith("…")
+
+
+async def test_a_resolved_review_closes_its_task_only() -> None:
+    h = Harness()
+    play = snapshot()
+    await h.plays(event("ReviewDue", play, review="review_day7", day=7, due_at="2026-11-09"))
+    resolved = event("ReviewResolved", play, review="review_day7", outcome="on_track", note="ok")
+    await h.plays(resolved)
+    assert not h.store.tasks[key(TaskPurpose.REVIEW_DAY7)].open
+    assert h.store.tasks[key(TaskPurpose.WINDOW_DEADLINE)].open
+    by_key = {w.key: w for w in h.store.pending(TASK)}
+    assert by_key[key(TaskPurpose.REVIEW_DAY7)].payload["Status"] == "Completed"

@@ -111,6 +111,7 @@ def test_lists_follow_the_cursor_with_the_api_key() -> None:
 def test_a_play_command_answer_names_the_refusal() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.method == "PUT" and request.url.path == "/v1/plays/p1/brief"
+        assert request.headers["X-Actor"] == "Sam Carter"
         return httpx.Response(
             422,
             json={
@@ -119,7 +120,7 @@ def test_a_play_command_answer_names_the_refusal() -> None:
             },
         )
 
-    answer = api(handler).command("p1", "brief", {"sponsor": None})
+    answer = api(handler).command("p1", "brief", {"sponsor": None}, "Sam Carter")
     assert not answer.ok and answer.status == 422
     assert answer.reason == "brief incomplete (missing: item 4: executive sponsor (name, title))"
 

@@ -76,9 +76,11 @@ class FakePlays:
     def __init__(self, play: dict[str, Any], refuse: str | None = None, status: int = 409):
         self.play, self.refuse, self.status = dict(play), refuse, status
         self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.actors: list[str] = []
 
-    def __call__(self, play_id: str, verb: str, body: dict[str, Any]) -> Answer:
+    def __call__(self, play_id: str, verb: str, body: dict[str, Any], actor: str) -> Answer:
         self.sent.append((verb, body))
+        self.actors.append(actor)
         if verb == self.refuse:
             return Answer(self.status, {"detail": f"{verb} refused", "current_state": "paused"})
         after = {
@@ -153,6 +155,11 @@ def test_a_won_play_walks_every_step_with_a_plausible_amount(book: Book) -> None
     discovery = fake.sent[2][1]
     assert discovery["champion"]["name"] != plan.sponsor.name
     assert discovery["fit"] is True
+    # the people on the account team act, one relationship owner, meetings ahead
+    assert fake.actors == [plan.csm_owner] * 3 + [plan.ae_owner] * 2
+    brief, meeting, _, sponsor, _ = (body for _, body in fake.sent)
+    assert brief["sponsor"]["relationship_owner"] == sponsor["relationship_owner"]
+    assert meeting["meeting_at"] > NOW
 
 
 def test_pain_comes_from_the_play_when_a_ticket_gave_it(book: Book) -> None:

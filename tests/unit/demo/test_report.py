@@ -102,11 +102,13 @@ def test_opportunities_first_fifteen_and_totals_by_hygiene() -> None:
     shown = [k for k in got if k.startswith(("Acme", "Beta", "Zeta"))]
     assert len(shown) == 15 and shown[0] == "Acme 00" and "Zeta Won" not in shown
     assert got["Acme 00"] == ["Prospecting", "$10,000", "open", "Missing: Executive sponsor"]
+    records.append(opportunity("Lost One", "Closed Lost", 9_000.0, "Complete"))
     hygiene = rows(report.hygiene_table(records))
-    assert hygiene["Complete"] == ["1", "$50,400"]
-    assert hygiene["Missing: Executive sponsor"] == ["17", "$170,000"]
-    assert hygiene["(not set)"] == ["1", "$0"]
-    assert hygiene["total"] == ["19", "$220,400"]
+    # amounts split open / won / lost: closed deals are not open pipeline
+    assert hygiene["Complete"] == ["2", "$0", "$50,400", "$9,000"]
+    assert hygiene["Missing: Executive sponsor"] == ["17", "$170,000", "$0", "$0"]
+    assert hygiene["(not set)"] == ["1", "$0", "$0", "$0"]
+    assert hygiene["total"] == ["20", "$170,000", "$50,400", "$9,000"]
     assert list(hygiene)[0] == "Complete"  # complete first
 
 

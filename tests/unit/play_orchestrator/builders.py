@@ -24,7 +24,9 @@ from services.play_orchestrator.domain import (
     Play,
     PlayState,
     RecordDiscovery,
+    ResolveReview,
     Resume,
+    ReviewItem,
     SignalInfo,
     SignalRef,
     SubmitBrief,
@@ -229,5 +231,18 @@ def sample(trigger: Trigger, play: Play, now: datetime) -> tuple[Command, dateti
         Trigger.DISQUALIFY: Disqualify(reason="no executive sponsor can be named"),
         Trigger.WITHDRAW: Withdraw(),
         Trigger.EXPIRE: Expire(),
+        Trigger.RESOLVE_REVIEW: ResolveReview(
+            actor="Morgan Manager", review="review_day7", outcome="on_track", note="meeting set"
+        ),
+        Trigger.RESOLVE_REVIEW_CLOSE: ResolveReview(
+            actor="Morgan Manager", review="review_day7", outcome="close_play", note="no budget"
+        ),
     }
+    if trigger in (Trigger.RESOLVE_REVIEW, Trigger.RESOLVE_REVIEW_CLOSE) and not play.reviews:
+        play.reviews.append(raised_review(play, now))
     return commands[trigger], at
+
+
+def raised_review(play: Play, now: datetime, kind: str = "review_day7") -> ReviewItem:
+    """A review item as the day-7 timer files it."""
+    return ReviewItem(kind=kind, day=7, due_at=now, raised_at=now, state=play.state, phase=None)

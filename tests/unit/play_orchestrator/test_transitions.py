@@ -28,6 +28,8 @@ S, T = PlayState, Trigger
 # returns there.
 EXPECTED: dict[PlayState, dict[Trigger, PlayState]] = {
     S.OPEN: {
+        T.RESOLVE_REVIEW: S.OPEN,
+        T.RESOLVE_REVIEW_CLOSE: S.LOST,
         T.SUBMIT_BRIEF: S.BRIEFED,
         T.PAUSE: S.PAUSED,
         T.GRANT_EXCEPTION: S.OPEN,
@@ -36,6 +38,8 @@ EXPECTED: dict[PlayState, dict[Trigger, PlayState]] = {
         T.EXPIRE: S.EXPIRED,
     },
     S.BRIEFED: {
+        T.RESOLVE_REVIEW: S.BRIEFED,
+        T.RESOLVE_REVIEW_CLOSE: S.LOST,
         T.SUBMIT_BRIEF: S.BRIEFED,
         T.BOOK_MEETING: S.MEETING_BOOKED,
         T.PAUSE: S.PAUSED,
@@ -45,6 +49,8 @@ EXPECTED: dict[PlayState, dict[Trigger, PlayState]] = {
         T.EXPIRE: S.EXPIRED,
     },
     S.MEETING_BOOKED: {
+        T.RESOLVE_REVIEW: S.MEETING_BOOKED,
+        T.RESOLVE_REVIEW_CLOSE: S.LOST,
         T.SUBMIT_BRIEF: S.MEETING_BOOKED,
         T.BOOK_MEETING: S.MEETING_BOOKED,
         T.DISCOVERY_FIT: S.DISCOVERY_DONE,
@@ -56,6 +62,8 @@ EXPECTED: dict[PlayState, dict[Trigger, PlayState]] = {
         T.EXPIRE: S.EXPIRED,
     },
     S.DISCOVERY_DONE: {
+        T.RESOLVE_REVIEW: S.DISCOVERY_DONE,
+        T.RESOLVE_REVIEW_CLOSE: S.LOST,
         T.DISCOVERY_FIT: S.DISCOVERY_DONE,
         T.DISCOVERY_NO_FIT: S.DISQUALIFIED,
         T.ENGAGE_SPONSOR: S.SPONSOR_ENGAGED,
@@ -66,6 +74,8 @@ EXPECTED: dict[PlayState, dict[Trigger, PlayState]] = {
         T.EXPIRE: S.EXPIRED,
     },
     S.SPONSOR_ENGAGED: {
+        T.RESOLVE_REVIEW: S.SPONSOR_ENGAGED,
+        T.RESOLVE_REVIEW_CLOSE: S.LOST,
         T.DISCOVERY_FIT: S.SPONSOR_ENGAGED,
         T.ENGAGE_SPONSOR: S.SPONSOR_ENGAGED,
         T.PAUSE: S.PAUSED,
@@ -75,6 +85,8 @@ EXPECTED: dict[PlayState, dict[Trigger, PlayState]] = {
         T.EXPIRE: S.EXPIRED,
     },
     S.PAUSED: {
+        T.RESOLVE_REVIEW: S.PAUSED,
+        T.RESOLVE_REVIEW_CLOSE: S.LOST,
         T.PAUSE: S.PAUSED,
         T.RESUME: S.MEETING_BOOKED,
         T.CLOSE_LOST: S.LOST,

@@ -17,6 +17,7 @@ from services.play_orchestrator.domain import (
     Play,
     PlayEvent,
     ReviewDue,
+    ReviewResolved,
     TimerKind,
     timers_for,
 )
@@ -163,9 +164,15 @@ class FakeReviews:
     def __init__(self) -> None:
         self.items: dict[str, ReviewDue] = {}
 
+        self.resolved: dict[str, ReviewResolved] = {}
+
     async def add_many(self, items: Sequence[tuple[Play, ReviewDue]]) -> None:
         for play, event in items:
             self.items.setdefault(f"{play.id}:{event.review}", event)
+
+    async def resolve_many(self, items: Sequence[tuple[Play, ReviewResolved]]) -> None:
+        for play, event in items:
+            self.resolved[f"{play.id}:{event.review}"] = event
 
 
 class FakeFacts:

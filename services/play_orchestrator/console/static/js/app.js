@@ -2,17 +2,20 @@
 // polling (every poll_interval_s, or ?poll=N in the page URL) so the open view
 // follows the events flowing in without a reload.
 
-import { ApiError, apiKey, get, loadConfig, syncClock } from './api.js';
+import { ApiError, actor, apiKey, get, loadConfig, syncClock } from './api.js';
 import { html, mount, parseHash } from './dom.js';
-import { backtestView } from './views/backtest.js';
-import { pipelineView } from './views/pipeline.js';
-import { playView } from './views/play.js';
-import { playsView } from './views/plays.js';
-import { reviewsView } from './views/reviews.js';
-import { signalsView } from './views/signals.js';
-
-const VIEWS = { pipeline: pipelineView, plays: playsView, play: playView, signals: signalsView, reviews: reviewsView, backtest: backtestView };
-const NAV = { play: 'plays' }; // a play's page lights up the Plays tab
+// Each view's module loads when it is first opened: the first page needs
+// only its own code (fewer requests before data is on screen).
+const VIEWS = {
+  pipeline: () => import('./views/pipeline.js').then((m) => m.pipelineView),
+  plays: () => import('./views/plays.js').then((m) => m.playsView),
+  play: () => import('./views/play.js').then((m) => m.playView),
+  account: () => import('./views/account.js').then((m) => m.accountView),
+  signals: () => import('./views/signals.js').then((m) => m.signalsView),
+  reviews: () => import('./views/reviews.js').then((m) => m.reviewsView),
+  backtest: () => import('./views/backtest.js').then((m) => m.backtestView),
+};
+const NAV = { play: 'plays', account: 'plays' }; // a play's or account's page lights up the Plays tab
 
 const $ = (id) => document.getElementById(id);
 let current = null; // { view, token }
@@ -27,7 +30,7 @@ function setStatus(ok, text) {
 }
 
 async function refresh() {
-  if (!current || busy) return;
+  if (!current?.view || busy) return;
   busy = true;
   const token = current.token;
   try {
@@ -54,16 +57,19 @@ async function refresh() {
   }
 }
 
-function route() {
+async function route() {
   if (!apiKey.get()) return;
   const r = parseHash(window.location.hash);
-  const make = VIEWS[r.name] || pipelineView;
+  const token = Symbol(r.name);
+  current = { view: null, token };
+  const make = await (VIEWS[r.name] || VIEWS.pipeline)();
+  if (current.token !== token) return; // the user moved on while the view's code loaded
   const el = $('view');
   el.replaceChildren();
   window.scrollTo(0, 0);
   const tab = NAV[r.name] || r.name;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('on', a.dataset.view === tab);
-  current = { view: make(el, r), token: Symbol(r.name) };
+  current = { view: make(el, r), token };
   busy = false;
   refresh();
 }
@@ -73,13 +79,19 @@ function showLogin(message = '') {
   $('app').hidden = true;
   $('login').hidden = false;
   $('login-error').textContent = message;
+  $('actor-name').value = actor.get();
   $('api-key').focus();
 }
 
 async function signIn(event) {
   event.preventDefault();
   const key = $('api-key').value.trim();
+  const name = $('actor-name').value.trim();
   if (!key) return;
+  if (!name) {
+    $('login-error').textContent = 'Enter your name: the plays\' history records who made each change.';
+    return;
+  }
   try {
     await get('play_orchestrator', '/v1/plays', { limit: 1 }, key);
   } catch (err) {
@@ -88,6 +100,7 @@ async function signIn(event) {
     return;
   }
   apiKey.set(key);
+  actor.set(name);
   $('api-key').value = '';
   start();
 }
@@ -95,6 +108,7 @@ async function signIn(event) {
 function start() {
   $('login').hidden = true;
   $('app').hidden = false;
+  $('who').textContent = actor.get();
   route();
 }
 

@@ -1,5 +1,7 @@
 // HTML templating with escaping, and the formatters every view uses.
 
+import { label } from './labels.js';
+
 export class Raw {
   constructor(text) { this.text = text; }
   toString() { return this.text; }
@@ -45,7 +47,7 @@ export const fmtDate = (iso) => (iso ? `${stamp.format(new Date(iso))} UTC` : '�
 export const fmtDay = (iso) => (iso ? day.format(new Date(iso)) : '—');
 export const fmtPct = (n, digits = 1) => (n === null || n === undefined ? '—' : `${n.toFixed(digits)}%`);
 export const fmtNum = (n, digits = 1) => (n === null || n === undefined ? '—' : (+n.toFixed(digits)).toLocaleString('en-US'));
-export const label = (name) => (name || '').replaceAll('_', ' ');
+export { label } from './labels.js';
 
 const DAY_MS = 86_400_000;
 
