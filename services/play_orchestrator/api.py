@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from services.play_orchestrator import handlers
 from services.play_orchestrator.adapters import queries
@@ -43,6 +43,7 @@ from services.play_orchestrator.views import rounded as rounded_metrics
 from shared.auth import ReadScope, WriteScope
 from shared.kafka.topics import PLAYS
 from shared.runtime import ServiceRuntime
+from shared.timerange import UtcDatetime
 from shared.web import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["plays"])
@@ -63,7 +64,7 @@ BODY_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 class MeetingBody(BaseModel):
-    meeting_at: AwareDatetime
+    meeting_at: UtcDatetime
     attendees: list[str] = Field(min_length=1)
     agenda: str = ""
     next_step: str = ""
@@ -81,13 +82,13 @@ class SponsorBody(BaseModel):
     name: str
     title: str
     contact_id: str | None = None
-    last_touch: AwareDatetime | None = None
+    last_touch: UtcDatetime | None = None
     relationship_owner: str | None = None
 
 
 class ExceptionBody(BaseModel):
     reason: str = Field(description="written reason, at least 20 characters")
-    new_deadline: AwareDatetime | None = None
+    new_deadline: UtcDatetime | None = None
     extension_days: int | None = None
 
 
@@ -179,8 +180,8 @@ async def list_reviews(
 async def get_pipeline_metrics(
     runtime: RuntimeDep,
     _: ReadScope,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: UtcDatetime | None = None,
+    until: UtcDatetime | None = None,
 ) -> PipelineMetrics:
     """Over ``[since, until)`` (default: the last 90 days). See
     ``adapters/metrics_sql.py`` for every definition (eligible accounts: the
