@@ -40,6 +40,7 @@ from services.play_orchestrator.domain import (
 from services.play_orchestrator.ports import ConcurrentUpdate, PlayNotFound
 from services.play_orchestrator.views import PlayDetail, PlayItem, PlayPage, ReviewPage, ReviewView
 from services.play_orchestrator.views import rounded as rounded_metrics
+from shared import cursors
 from shared.auth import ReadScope, WriteScope
 from shared.kafka.topics import PLAYS
 from shared.runtime import ServiceRuntime
@@ -50,7 +51,7 @@ router = APIRouter(prefix="/v1", tags=["plays"])
 Limit = Annotated[int, Query(ge=1, le=200, description="page size (at most 200)")]
 CursorParam = Annotated[str | None, Query(description="next_cursor of the previous page")]
 PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "cursor is not a next_cursor this API issued"},
+    **cursors.RESPONSE_DOC,
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such play"},
@@ -292,7 +293,7 @@ async def _invalid(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _bad_cursor(_: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=400)
+    return cursors.bad_cursor_response()
 
 
 async def _conflict(_: Request, exc: Exception) -> JSONResponse:

@@ -23,6 +23,7 @@ from services.signal_ingest.adapters.signal_store import signal_from_row
 from services.signal_ingest.adapters.tables import signals as signals_table
 from services.signal_ingest.catalog_store import CatalogStore
 from services.signal_ingest.domain import CatalogError, Signal, account_view, play_score
+from shared import cursors
 from shared.auth import AdminScope, ReadScope
 from shared.messages.signals import SIGNAL_TYPES
 from shared.web import RuntimeDep
@@ -103,9 +104,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         if detected_at.tzinfo is None or not isinstance(signal_id, str):
             raise ValueError("bad cursor")
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor: not a cursor this API issued"
-        ) from exc
+        raise cursors.bad_cursor() from exc
     return detected_at, signal_id
 
 
