@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
 import os
 import signal
 import ssl
@@ -36,6 +35,7 @@ import httpx
 import psutil
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from crosssell import dev_secrets
 from crosssell.services import SERVICES
 from crosssell.supervisor import Supervisor
 
@@ -107,7 +107,7 @@ class ChaosSystem:
         )
         self._log = log or (lambda _msg: None)
         self.api_key = ""
-        self.ingest_secret = ""
+        self.ingest_secrets: dict[str, str] = {}  # source -> secret (dev-secrets.json)
         self.http: httpx.Client | None = None
         self.sf: httpx.Client | None = None
 
@@ -117,8 +117,8 @@ class ChaosSystem:
         started = time.monotonic()
         self.api_key = self.supervisor.start()
         self._check_environment()
-        secrets = json.loads((self.data_dir / "dev-secrets.json").read_text())
-        self.ingest_secret = secrets["ingest_hmac_secret"]
+        dev = dev_secrets.load(self.data_dir)
+        self.ingest_secrets = dict(dev.ingest)
         self.http = httpx.Client(
             headers={"Authorization": f"Bearer {self.api_key}"}, timeout=30, trust_env=False
         )
@@ -128,6 +128,7 @@ class ChaosSystem:
             verify=ca,
             timeout=30,
             trust_env=False,
+            headers=dev.emulator_headers(),
         )
         return time.monotonic() - started
 
