@@ -66,6 +66,8 @@ from emulators.salesforce.outbound import RetryPolicy
 from emulators.salesforce.standard_objects import default_metadata_dir
 
 DEFAULTS = OrgConfig()
+# Secrets are read from these variables only: no option takes them (``ps`` shows arguments).
+ENV_ONLY = ("SF_EMULATOR_CLIENT_SECRET", "SF_EMULATOR_ADMIN_TOKEN")
 
 
 class _QuietShutdown(logging.Filter):
