@@ -5,7 +5,10 @@ connection (and a request's memory) for as long as it likes. Here every body
 must keep coming (at most ``idle_s`` between chunks) and be complete within
 ``total_s``; past either the answer is 408 with ``Connection: close``. The
 limit counts only while the body is being read: a handler that is still
-working, or waiting for the client to go away, is not timed.
+working, or waiting for the client to go away, is not timed. An answer sent
+before the body was read to its end (a 405, a 401, a 413) also closes the
+connection, or the server would go on reading the rest of it, at the
+sender's pace, to reach the next request.
 
 A client that hangs up mid-body makes Starlette raise ``ClientDisconnect``
 inside the route; nobody is left to answer, so it is one info line, not an
@@ -18,6 +21,7 @@ import asyncio
 import time
 
 from fastapi import HTTPException
+from starlette.datastructures import MutableHeaders
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -56,7 +60,7 @@ class BodyDeadline:
             return
         idle_s, total_s = self._limits(scope)
         deadline = time.monotonic() + total_s
-        body_done = False
+        body_done = not _has_body(scope)
 
         async def timed_receive() -> Message:
             nonlocal body_done
@@ -75,7 +79,21 @@ class BodyDeadline:
                 body_done = True
             return message
 
+        async def closing_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and not body_done:
+                MutableHeaders(scope=message)["connection"] = "close"
+            await send(message)
+
         try:
-            await self.app(scope, timed_receive, send)
+            await self.app(scope, timed_receive, closing_send)
         except ClientDisconnect:
             log.info("client_disconnected", method=scope["method"], path=scope["path"])
+
+
+def _has_body(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return value.strip() not in (b"0", b"")
+        if name == b"transfer-encoding":
+            return True
+    return False
