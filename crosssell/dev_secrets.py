@@ -123,5 +123,7 @@ def secrets_note(data_dir: Path) -> str:
         "  sf_outbound_token  in the emulator's Outbound Message URL (?token=)\n"
         "  sf_emulator_admin_token  Authorization: Bearer for the emulator's /admin\n"
         "  sf_client_secret, sf_webhook_secret  Salesforce OAuth and webhook signing\n"
-        f"  e.g. export INGEST_SECRET=$(jq -r .ingest_source_secrets.product {path})"
+        "  to sign as the product source:\n"
+        f"  export PRODUCT_SECRET=$(python3 -c \"import json; print(json.load(open('{path}'))"
+        "['ingest_source_secrets']['product'])\")"
     )

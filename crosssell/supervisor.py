@@ -269,7 +269,7 @@ class Supervisor:
         out = Console(width=max(Console().width, 110))
         out.print(table)
         out.print(f"API key (read, write, admin; shown once): [bold]{key}[/]")
-        out.print(secrets_note(self.data_dir))
+        out.print(secrets_note(self.data_dir), markup=False, highlight=False, soft_wrap=True)
         out.print(f"logs: {self.logs}   stop: Ctrl-C")
         sys.stdout.flush()
 
