@@ -5,10 +5,15 @@ connection (and a request's memory) for as long as it likes. Here every body
 must keep coming (at most ``idle_s`` between chunks) and be complete within
 ``total_s``; past either the answer is 408 with ``Connection: close``. The
 limit counts only while the body is being read: a handler that is still
-working, or waiting for the client to go away, is not timed. An answer sent
-before the body was read to its end (a 405, a 401, a 413) also closes the
-connection, or the server would go on reading the rest of it, at the
-sender's pace, to reach the next request.
+working, or waiting for the client to go away, is not timed.
+
+An answer ready before the body was read to its end (a 405, a 401, a 413)
+waits while the rest of the body is read and dropped, under the same
+deadline and up to ``DRAIN_MAX_BYTES`` (a client sending a body reads the
+answer only once it has sent it all: closing at once would reset its
+connection and lose the answer). A sender too slow or too big for that gets
+the answer with ``Connection: close``; otherwise the server would go on
+reading the rest, at the sender's pace, to reach the next request.
 
 A client that hangs up mid-body makes Starlette raise ``ClientDisconnect``
 inside the route; nobody is left to answer, so it is one info line, not an
@@ -31,6 +36,7 @@ log = get_logger(__name__)
 
 IDLE_S = 10.0
 TOTAL_S = 30.0
+DRAIN_MAX_BYTES = 32 * 1024 * 1024
 
 
 class BodyTimeout(HTTPException):
@@ -79,9 +85,20 @@ class BodyDeadline:
                 body_done = True
             return message
 
+        async def drain() -> bool:
+            """Read and drop the rest of the body; False if it was too slow or too big."""
+            dropped = 0
+            try:
+                while not body_done and dropped <= DRAIN_MAX_BYTES:
+                    dropped += len((await timed_receive()).get("body", b""))
+            except BodyTimeout:
+                return False
+            return body_done
+
         async def closing_send(message: Message) -> None:
             if message["type"] == "http.response.start" and not body_done:
-                MutableHeaders(scope=message)["connection"] = "close"
+                if not await drain():
+                    MutableHeaders(scope=message)["connection"] = "close"
             await send(message)
 
         try:

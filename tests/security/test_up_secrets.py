@@ -123,7 +123,12 @@ def test_up_secrets_and_edges(tmp_path: Path) -> None:
     env["CROSSSELL_LOG_LEVEL"] = "INFO"
     up, data_dir = system.start_up(tmp_path, OFFSET, env)
     try:
-        system.wait_ready(up, OFFSET, timeout_s=240)
+        try:
+            system.wait_ready(up, OFFSET, timeout_s=240)
+        except AssertionError:
+            output = up.stdout.read().decode(errors="replace") if up.poll() is not None else ""
+            logs = "".join(p.read_text()[-1500:] for p in (data_dir / "logs").glob("*.log"))
+            raise AssertionError(f"crosssell up did not start:\n{output[-3000:]}\n{logs}") from None
         while not (data_dir / "session.json").exists():
             assert up.poll() is None
             time.sleep(0.1)
