@@ -27,6 +27,10 @@ from tests.security.support import (
 )
 
 STATIC = Path(__file__).resolve().parents[2] / "services/play_orchestrator/console/static"
+PAST_THE_ENDS = (  # ["9999-12-31T23:59:59-01:00", "x"], ["0001-01-01T00:00:00+01:00", "x"]
+    "WyI5OTk5LTEyLTMxVDIzOjU5OjU5LTAxOjAwIiwgIngiXQ",
+    "WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzAxOjAwIiwgIngiXQ",
+)
 COMMON = {"x-content-type-options": "nosniff", "x-frame-options": "DENY"}
 
 
@@ -281,7 +285,8 @@ async def test_a_forged_cursor_gets_one_answer_everywhere(system: System) -> Non
     answers = []
     async with httpx.AsyncClient(timeout=20, headers=headers) as http:
         for service, path in lists:
-            for cursor in ("nonsense", "W10", "WyIyMDI2IiwgMV0", "' OR 1=1 --"):
+            # garbage, an empty list, a wrong key type, SQL, and dates past either end
+            for cursor in ("nonsense", "W10", "WyIyMDI2IiwgMV0", "' OR 1=1 --", *PAST_THE_ENDS):
                 answer = await http.get(service.url(path), params={"cursor": cursor})
                 answers.append((path, cursor, answer.status_code, answer.json()))
     first = answers[0][2:]
