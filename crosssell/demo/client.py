@@ -66,7 +66,9 @@ def load_session(
     secret = ingest_secret or os.environ.get("INGEST_HMAC_SECRET")
     secrets_file = path.parent / "dev-secrets.json"
     dev: dict[str, Any] = json.loads(secrets_file.read_text()) if secrets_file.exists() else {}
-    per_source = {} if secret else dict(dev.get("ingest_source_secrets") or {})
+    # The system beside the session file checks exactly these; a given secret (or
+    # INGEST_HMAC_SECRET left in the shell) signs only for sources not among them.
+    per_source = dict(dev.get("ingest_source_secrets") or {})
     secret = secret or dev.get("ingest_hmac_secret") or ""
     if not secret and not per_source:
         raise DemoError(f"no ingest secret: pass --ingest-secret (none in {secrets_file})")

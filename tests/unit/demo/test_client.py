@@ -168,5 +168,5 @@ def test_dev_secrets_per_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     session = load_session(path)
     assert (session.secret_for("product"), session.secret_for("csm")) == ("-p", "c")
     assert session.sf_admin_token == "-admin"
-    shared = load_session(path, ingest_secret="one")  # given: every source signs with it
-    assert shared.secret_for("product") == shared.secret_for("csm") == "one"
+    given = load_session(path, ingest_secret="one")  # for the sources the file lacks
+    assert (given.secret_for("product"), given.secret_for("partner")) == ("-p", "one")
