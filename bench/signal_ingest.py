@@ -61,10 +61,10 @@ from bench.common import (
     write_json,
 )
 from services.signal_ingest.consumer import EVENTS_CONSUMER
-from services.signal_ingest.ingest.publisher import envelope_bytes
+from services.signal_ingest.ingest.journal import envelope_bytes
 from shared.db.engine import create_engine
 from shared.kafka.producer import build_producer
-from shared.kafka.topics import ACCOUNT, PLAYS, SIGNALS, TICKET, USAGE, ensure_topics
+from shared.kafka.topics import EVENTS, PLAYS, SIGNALS, TYPE_HEADER, ensure_topics
 from shared.messages.inbound import parse_event
 from shared.settings import asyncpg_url
 from shared.signature import sign
@@ -241,7 +241,10 @@ async def _produce(bootstrap: str, prefix: str, events: Iterable[dict[str, Any]]
             event = parse_event(raw)
             futures.append(
                 await producer.send(
-                    prefix + event.topic, value=envelope_bytes(event), key=event.account_id.encode()
+                    prefix + EVENTS,
+                    value=envelope_bytes(event),
+                    key=event.account_id.encode(),
+                    headers=[(TYPE_HEADER, event.type.encode())],
                 )
             )
             count += 1
@@ -313,7 +316,7 @@ async def consumer_bench(
     (each takes its share of the topics' partitions, as replicas would)."""
     token = uuid.uuid4().hex[:8]
     prefix, schema = f"bench{token}.", f"bench_{token}_si"
-    topics = [prefix + t for t in (USAGE, TICKET, ACCOUNT)]
+    topics = [prefix + EVENTS]
     await ensure_topics(env.bootstrap, topics + [prefix + SIGNALS, prefix + PLAYS])
     say(f"scenario 2: producing {events:,} events over {accounts:,} accounts")
     t0 = time.perf_counter()
@@ -477,7 +480,7 @@ async def http_bench(
     }
     bodies, total = _bodies(iter_events(events, accounts, datetime.now(UTC), seed=11), 500)
     await ensure_topics(
-        env.bootstrap, [f"bench{token}.{t}" for t in (USAGE, TICKET, ACCOUNT, SIGNALS, PLAYS)]
+        env.bootstrap, [f"bench{token}.{t}" for t in (EVENTS, SIGNALS, PLAYS)]
     )
     proc = spawn_service(
         "signal_ingest", port, service_env, env.scratch / f"ingest-{token}.log", workers=workers

@@ -277,7 +277,7 @@ def apikey_list(keys_file: KeysFile = Path(".crosssell/api_keys.json")) -> None:
 
 @dlq_app.command("list")
 def dlq_list(
-    topic: Annotated[str, typer.Argument(help="The original topic, e.g. crosssell.events.usage")],
+    topic: Annotated[str, typer.Argument(help="The original topic, e.g. crosssell.events")],
     bootstrap: Bootstrap = "127.0.0.1:9092",
     limit: int = 50,
 ) -> None:
@@ -295,7 +295,7 @@ def dlq_list(
 
 @dlq_app.command("replay")
 def dlq_replay(
-    topic: Annotated[str, typer.Argument(help="The original topic, e.g. crosssell.events.usage")],
+    topic: Annotated[str, typer.Argument(help="The original topic, e.g. crosssell.events")],
     bootstrap: Bootstrap = "127.0.0.1:9092",
     group: str = "crosssell-dlq-replay",
 ) -> None:

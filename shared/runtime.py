@@ -2,8 +2,9 @@
 
 Database first (migrations), then the broker side in the background so the
 process answers ``/healthz`` (and an honest ``/readyz``) even while Kafka is
-still away: topics, producer, outbox relay, consumer loops. Stop drains the
-consumers (each finishes the batch it holds), then the relay, then closes.
+still away: topics, producer, the broker-epoch check (repair after a broker
+that forgot, ``shared/epoch.py``), relays, consumer loops. Stop drains the
+consumers (each finishes the batch it holds), then the relays, then closes.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared import inbox
 from shared.auth import ApiKeyStore
 from shared.clock import SystemClock, TestClock, build_clock
 from shared.db.engine import create_engine, ping, session_factory
 from shared.db.migrate import upgrade
+from shared.epoch import EPOCH_TOPIC, EpochChange, EpochGuard
 from shared.kafka.consumer import BatchConsumer, BatchHandler
 from shared.kafka.errors import is_infrastructure
 from shared.kafka.producer import build_producer
@@ -28,7 +31,7 @@ from shared.kafka.topics import ensure_topics
 from shared.logs import configure_logging, get_logger
 from shared.messages.envelope import SchemaRegistry
 from shared.metrics import DEPENDENCY_UP, time_garbage_collection
-from shared.outbox import OutboxRelay
+from shared.outbox import OUTBOX, OutboxRelay, RelayTable
 from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -54,7 +57,6 @@ class ServiceRuntime:
         self.api_keys = ApiKeyStore(settings.api_keys_file)
         self._migrations = migrations
         self._topics = [settings.topic(t) for t in topics]
-        self._with_relay = relay
         self.engine: AsyncEngine = create_engine(
             settings.database_url, self.schema, pool_size=settings.db_pool_size
         )
@@ -63,7 +65,20 @@ class ServiceRuntime:
             settings.kafka_bootstrap_servers, linger_ms=settings.kafka_linger_ms
         )
         self.producer_started = False
-        self.relay: OutboxRelay | None = None
+        self.relays: list[OutboxRelay] = []
+        self._relay_tables: list[tuple[RelayTable, int]] = (
+            [(OUTBOX, settings.outbox_retention_s)] if relay else []
+        )
+        self.epoch = EpochGuard(
+            self.engine,
+            self.producer,
+            settings.kafka_bootstrap_servers,
+            self.topic(EPOCH_TOPIC),
+            lambda: [table for table, _ in self._relay_tables],
+            self._create_topics,
+            self._epoch_changed,
+        )
+        self._housekeeping_stop = asyncio.Event()
         self.consumers: list[BatchConsumer] = []
         self._task_factories: list[tuple[str, TaskFactory]] = []
         self._tasks: list[asyncio.Task[Any]] = []
@@ -92,6 +107,10 @@ class ServiceRuntime:
             )
         )
 
+    def add_relay(self, table: RelayTable, retention_s: int) -> None:
+        """Another table to publish from (signal_ingest's ingest journal)."""
+        self._relay_tables.append((table, retention_s))
+
     def add_task(
         self, name: str, factory: TaskFactory, on_stop: Callable[[], Any] | None = None
     ) -> None:
@@ -112,30 +131,65 @@ class ServiceRuntime:
         log.info("service_started", service=self.name, schema=self.schema)
 
     async def _broker_side(self) -> None:
-        bootstrap = self.settings.kafka_bootstrap_servers
-        await self._retry(
-            "topics",
-            lambda: ensure_topics(
-                bootstrap,
-                self._topics,
-                self.settings.kafka_topic_partitions,
-                self.settings.kafka_replication_factor,
-            ),
-            forever=True,
-        )
+        await self._retry("topics", self._create_topics, forever=True)
         await self._retry("producer", self.producer.start, forever=True)
         self.producer_started = True
-        if self._with_relay:
-            self.relay = OutboxRelay(
+        # Before anything is published or consumed: is this the broker we left?
+        await self._retry("broker epoch", self.epoch.verify, forever=True)
+        for table, retention_s in self._relay_tables:
+            relay = OutboxRelay(
                 self.engine,
                 self.producer,
                 self.schema,
+                table=table,
                 batch_size=self.settings.outbox_batch_size,
-                retention_s=self.settings.outbox_retention_s,
+                retention_s=retention_s,
+                before_publish=self.epoch.verify_if_reconnected,
             )
-            self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+            self.relays.append(relay)
+            self._tasks.append(asyncio.create_task(relay.run(), name=f"{self.name}-{table.name}"))
         for consumer in self.consumers:
             self._tasks.append(asyncio.create_task(consumer.run(), name=consumer.name))
+        self._tasks.append(asyncio.create_task(self._housekeeping(), name=f"{self.name}-house"))
+
+    async def _create_topics(self) -> None:
+        await ensure_topics(
+            self.settings.kafka_bootstrap_servers,
+            self._topics,
+            self.settings.kafka_topic_partitions,
+            self.settings.kafka_replication_factor,
+        )
+
+    async def _epoch_changed(self, change: EpochChange) -> None:
+        """A broker that may have lost messages: consumers start again from the
+        beginning of the new logs; relays wake for what was marked to send again."""
+        for consumer in self.consumers:
+            consumer.restart(from_beginning=True)
+        for relay in self.relays:
+            relay.wake()
+
+    async def _housekeeping(self) -> None:
+        """Watch the broker's epoch; forget inbox ids older than anything we re-publish."""
+        keep_s = max(r for _, r in self._relay_tables) if self._relay_tables else 0
+        keep_s = max(keep_s, self.settings.outbox_retention_s) + 86_400
+        loop = asyncio.get_running_loop()
+        pruned_at = 0.0
+        while not self._housekeeping_stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._housekeeping_stop.wait(), timeout=self.settings.broker_epoch_check_s
+                )
+                return
+            try:
+                await self.epoch.verify()
+                if loop.time() - pruned_at > 600:
+                    async with self.sessions() as session, session.begin():
+                        await inbox.prune(session, keep_s)
+                    pruned_at = loop.time()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker or database away: look again next round
+                log.info("housekeeping_retry", error=str(exc)[:200])
 
     async def _retry(
         self, what: str, action: Callable[[], Awaitable[Any]], *, forever: bool = False
@@ -156,6 +210,7 @@ class ServiceRuntime:
     async def stop(self, timeout_s: float = 20.0) -> None:
         for consumer in self.consumers:
             consumer.request_stop()
+        self._housekeeping_stop.set()
         for hook in self._stop_hooks:
             hook()
         consumer_tasks = [
@@ -163,8 +218,8 @@ class ServiceRuntime:
         ]
         if consumer_tasks:
             await asyncio.wait(consumer_tasks, timeout=timeout_s)
-        if self.relay is not None:
-            self.relay.stop()
+        for relay in self.relays:
+            relay.stop()
         done, pending = (
             await asyncio.wait(self._tasks, timeout=5.0) if self._tasks else (set(), set())
         )

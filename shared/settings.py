@@ -54,7 +54,10 @@ class ServiceSettings(BaseSettings):
     # before yielding, so a linger adds latency (5 ms per hop) and no batching.
     kafka_linger_ms: int = Field(default=0, ge=0, le=1000)
     outbox_batch_size: int = Field(default=1000, ge=1, le=10_000)
-    outbox_retention_s: int = Field(default=3600, ge=0)
+    # Sent outbox rows are kept this long (re-published if the broker forgets);
+    # inboxes keep consumed ids a day longer.
+    outbox_retention_s: int = Field(default=7 * 24 * 3600, ge=0)
+    broker_epoch_check_s: float = Field(default=3.0, gt=0, le=3600)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     # A request body must keep coming and be complete in time (shared.body_deadline).
     body_idle_timeout_s: float = Field(default=10.0, gt=0, le=600, alias="CROSSSELL_BODY_IDLE_S")

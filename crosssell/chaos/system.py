@@ -51,14 +51,10 @@ ACTIVITY_METRICS = (
 # bootstrap.py). A group is caught up when its committed offsets reach the
 # topics' end offsets; the database shows nothing of a message still on the broker.
 CONSUMER_GROUPS = {
-    "signal_ingest.events": (
-        "crosssell.events.usage",
-        "crosssell.events.ticket",
-        "crosssell.events.account",
-    ),
+    "signal_ingest.events": ("crosssell.events",),
     "signal_ingest.plays": ("crosssell.plays",),
     "play_orchestrator.signals": ("crosssell.signals",),
-    "play_orchestrator.account": ("crosssell.events.account",),
+    "play_orchestrator.account": ("crosssell.events",),
     "play_orchestrator.crm": ("crosssell.crm",),
     "crm_sync.plays": ("crosssell.plays",),
 }

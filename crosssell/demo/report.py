@@ -32,6 +32,7 @@ GATES = (
     "competitor_bought",
     "play_open",
     "cooldown",
+    "facts_missing",
 )
 PLAY_STATES = (
     "open",

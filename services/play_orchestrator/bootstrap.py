@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.play_orchestrator.adapters.uow import SqlUnitOfWork
 from services.play_orchestrator.consumer import (
+    ACCOUNT_FACT_TYPES,
     account_events_handler,
     crm_handler,
     register_messages,
@@ -17,7 +18,7 @@ from services.play_orchestrator.domain import Template
 from services.play_orchestrator.handlers import OpeningPolicy
 from services.play_orchestrator.settings import PlayOrchestratorSettings
 from services.play_orchestrator.sweeper import DeadlineSweeper
-from shared.kafka.topics import ACCOUNT, CRM, PLAYS, SIGNALS
+from shared.kafka.topics import CRM, EVENTS, PLAYS, SIGNALS
 from shared.messages.envelope import SchemaRegistry
 from shared.runtime import ServiceRuntime
 
@@ -30,7 +31,7 @@ def build_runtime(settings: PlayOrchestratorSettings) -> ServiceRuntime:
     runtime = ServiceRuntime(
         settings,
         migrations=MIGRATIONS,
-        topics=[SIGNALS, ACCOUNT, PLAYS, CRM],
+        topics=[SIGNALS, EVENTS, PLAYS, CRM],
         registry=registry,
     )
     plays_topic = runtime.topic(PLAYS)
@@ -44,7 +45,12 @@ def build_runtime(settings: PlayOrchestratorSettings) -> ServiceRuntime:
     )
     name = settings.service_name
     runtime.add_consumer(f"{name}.signals", [SIGNALS], signals_handler(uow, runtime.clock, policy))
-    runtime.add_consumer(f"{name}.account", [ACCOUNT], account_events_handler(uow, runtime.clock))
+    runtime.add_consumer(
+        f"{name}.account",
+        [EVENTS],
+        account_events_handler(uow, runtime.clock),
+        types=ACCOUNT_FACT_TYPES,  # usage and tickets are skipped by header, never decoded
+    )
     runtime.add_consumer(f"{name}.crm", [CRM], crm_handler(uow, runtime.clock))
     sweeper = DeadlineSweeper(
         runtime.sessions,

@@ -4,8 +4,8 @@ Each batch arrives inside one transaction with the inbox already applied (only
 new messages reach us); raising rolls the batch back and the loop retries it.
 
 * ``crosssell.signals``: remember signals and accounts; open plays.
-* ``crosssell.events.account``: escalations and renewals pause/resume plays;
-  the other account event types share the topic and are acknowledged unread.
+* ``crosssell.events``: escalations and renewals pause/resume plays; every
+  other inbound type is skipped by its ``type`` header, never decoded.
 * ``crosssell.crm``: Salesforce edits become play commands; crm_sync's
   ``OpportunitySynced`` links the play to its Opportunity.
 """
@@ -33,17 +33,20 @@ from shared.messages.signals import SignalMessage
 
 ESCALATION = "account.escalation"
 RENEWAL = "account.renewal"
+ACCOUNT_FACT_TYPES = frozenset({ESCALATION, RENEWAL})
 
 UowFactory = Callable[[AsyncSession], SqlUnitOfWork]
 
 
 def register_messages(registry: SchemaRegistry) -> None:
-    """Every type on the topics we read (an unknown type would be dead-lettered)."""
+    """Every type on the topics we read (an unknown type would be dead-lettered).
+
+    Records without a ``type`` header (e.g. from an older producer) are decoded;
+    the inbound types we do not use are acknowledged unread."""
     signals.register(registry)
     crm.register(registry)
     for event_type in EVENT_TYPES:
-        if event_type.startswith("account."):
-            registry.register(event_type, None)
+        registry.register(event_type, None)
     registry.register(ESCALATION, AccountEscalationData)
     registry.register(RENEWAL, AccountRenewalData)
 

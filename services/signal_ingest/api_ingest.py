@@ -1,8 +1,9 @@
 """Inbound pushes: canonical events, ChurnZero actions, Gainsight rule payloads.
 
-202 only after every accepted event was acknowledged by the broker; 503 (and
-nothing recorded) when it was not; per-event rejections name the field; 413
-over the size limit; 401 when the sender is not who it claims.
+202 only after every accepted event is in the ingest journal (PostgreSQL); a
+relay publishes it to the broker, so a broker outage alone refuses nothing.
+503 (and nothing recorded) when PostgreSQL is away; per-event rejections name
+the field; 413 over the size limit; 401 when the sender is not who it claims.
 """
 
 from __future__ import annotations
@@ -15,15 +16,13 @@ from pydantic import BaseModel, ValidationError
 
 from services.signal_ingest.ingest import auth
 from services.signal_ingest.ingest.body import decode_json, read_limited
-from services.signal_ingest.ingest.publisher import BrokerUnavailable, accept
+from services.signal_ingest.ingest.journal import accept
 from services.signal_ingest.settings import SignalIngestSettings
 from shared.kafka.errors import is_infrastructure
 from shared.logs import get_logger
 from shared.messages.inbound import (
-    EVENT_TYPES,
     SOURCES,
     CanonicalEvent,
-    event_topic,
     parse_batch,
     parse_event,
     validation_error_reason,
@@ -46,12 +45,12 @@ class IngestResult(BaseModel):
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
-    202: {"model": IngestResult, "description": "accepted events are on the broker"},
+    202: {"model": IngestResult, "description": "accepted events are in the ingest journal"},
     400: {"description": "body is not JSON"},
     401: {"description": "signature or token missing, wrong or too old"},
     413: {"description": "body over the size limit (1 MiB)"},
     422: {"model": IngestResult, "description": "no event in the body is valid"},
-    503: {"description": "broker unavailable: nothing was accepted, retry"},
+    503: {"description": "database unavailable: nothing was accepted, retry"},
 }
 
 
@@ -66,23 +65,11 @@ async def _publish(
     if not events:
         result = IngestResult(accepted=0, duplicates=0, rejected=rejected)
         return JSONResponse(result.model_dump(), status_code=422)
-    if not runtime.producer_started:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "broker not connected; retry")
-    topics = {t: runtime.topic(event_topic(t)) for t in EVENT_TYPES}
     try:
-        accepted, duplicates = await accept(
-            runtime.sessions, runtime.producer, [e for _, e in events], topics
-        )
-    except BrokerUnavailable as exc:
-        log.warning("ingest_broker_unavailable", error=str(exc)[:200], events=len(events))
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, "broker unavailable; nothing accepted, retry"
-        ) from exc
+        accepted, duplicates = await accept(runtime.sessions, [e for _, e in events])
     except Exception as exc:
-        # The database away (restarting, failing over): the ids were not recorded,
-        # so this is the broker case again - a retryable 503, not a 500. Events
-        # the broker already took are republished on the retry and the consumers'
-        # inboxes drop the copies.
+        # The database away (restarting, failing over): nothing was recorded, so
+        # the sender gets a retryable 503, not a 500.
         if not is_infrastructure(exc):
             raise
         log.warning("ingest_database_unavailable", error=str(exc)[:200], events=len(events))

@@ -1,8 +1,9 @@
 """Wires the shared consume loop to the handlers.
 
-Two consumer groups: ``signal_ingest.events`` reads the usage, ticket and
-account topics; ``signal_ingest.plays`` reads ``crosssell.plays`` for the
-play_open and cooldown gates. Both handlers (and the suppressed-signal sweep)
+Two consumer groups: ``signal_ingest.events`` reads ``crosssell.events`` (every
+inbound type, one account's in the order the edge accepted them);
+``signal_ingest.plays`` reads ``crosssell.plays`` for the play_open and
+cooldown gates. Both handlers (and the suppressed-signal sweep)
 take one asyncio lock so they never work on the same account at once inside
 this process; across processes the version check on the state rows does it.
 """
@@ -29,7 +30,7 @@ from services.signal_ingest.catalog_store import CatalogStore
 from services.signal_ingest.ports import Ports, StateConflict
 from services.signal_ingest.settings import SignalIngestSettings
 from shared.kafka.consumer import Consumed
-from shared.kafka.topics import ACCOUNT, PLAYS, SIGNALS, TICKET, USAGE
+from shared.kafka.topics import EVENTS, PLAYS, SIGNALS
 from shared.logs import get_logger
 from shared.messages import plays as play_messages
 from shared.messages.envelope import SchemaRegistry
@@ -60,7 +61,7 @@ log = get_logger(__name__)
 
 EVENTS_CONSUMER = "signal_ingest.events"
 PLAYS_CONSUMER = "signal_ingest.plays"
-EVENT_TOPICS = (USAGE, TICKET, ACCOUNT)
+EVENT_TOPICS = (EVENTS,)
 
 # envelope type -> (payload model, canonical event class)
 EVENT_MODELS: dict[str, tuple[type, type[CanonicalEvent]]] = {

@@ -6,9 +6,12 @@ or changed signal and every decision is written in one call each.
 
 Per item: fold it into the account state (``process_event`` or
 ``record_play_event``), re-evaluate the account's suppressed signals whose
-reasons intersect the gates the item touched, add the new signals, and turn
-each decision into a ``crosssell.signals`` message scored against the
-account's live signals as they stand right after the item.
+reasons intersect the gates the item touched, and add the new signals. After
+the last item, every signal the batch created or re-evaluated is classified
+once more against the account's final state, and each change of status becomes
+one ``crosssell.signals`` message scored against the account's live signals as
+the batch left them: one account's events give the same outcome in whatever
+order they sit in the batch.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from services.signal_ingest.domain import (
     Catalog,
     Signal,
     SignalStatus,
+    classify_candidate,
     process_event,
     record_play_event,
     reevaluate_suppressed,
@@ -119,34 +123,79 @@ async def _run(
     records = await ports.accounts.load(ids, now - window)
     for record in records.values():
         record.signals = [s for s in record.signals if _live(s, now, window)]
-    changed: dict[str, Signal] = {}
+    # Signals the batch created or re-evaluated, their status before it (None:
+    # new) and their latest form. They are decided once, against the account as
+    # the whole batch left it, so the outcome does not depend on the order of one
+    # account's events inside the batch (a profile and an escalation right after
+    # a usage event).
+    before: dict[str, SignalStatus | None] = {}
+    latest: dict[str, dict[str, Signal]] = {}
     dirty: dict[str, AccountRecord] = {}
     for item in items:
         account_id = account_of(item)
         record = records[account_id]
         new, touched = step(record, item)
-        decided = _reevaluate(record, touched, catalog, now)
-        if save_unchanged or new or decided:
+        reevaluated = _reevaluate(record, touched, catalog, now)
+        if save_unchanged or new or reevaluated:
             dirty[account_id] = record
+        mine = latest.setdefault(account_id, {})
+        for signal in reevaluated:
+            before.setdefault(signal.id, SignalStatus.SUPPRESSED)
+            mine[signal.id] = signal
         for signal in new:
-            decided.append((FIRST_DECISION[signal.status], signal))
+            before.setdefault(signal.id, None)
+            mine[signal.id] = signal
             if signal.status in LIVE:
                 record.signals.append(signal)
-        for kind, signal in decided:
-            changed[signal.id] = signal
-            if kind:  # "" = still suppressed with other reasons: saved, not announced
-                message = to_message(signal, record.state, record.signals, catalog, now)
-                result.decisions.append(Decision(kind, message))
         result.new_signals += len(new)
+    changed: list[Signal] = []
+    for account_id, signals in latest.items():
+        record = records[account_id]
+        finals = _settle(record, signals, catalog, now)
+        changed += finals
+        # Each is scored with the live signals that arose before it and itself.
+        pending = {s.id for s in finals}
+        for signal in finals:
+            pending.discard(signal.id)
+            kind = _announcement(before[signal.id], signal.status)
+            if kind:  # "" = still suppressed with other reasons: saved, not announced
+                live = [s for s in record.signals if s.id not in pending]
+                message = to_message(signal, record.state, live, catalog, now)
+                result.decisions.append(Decision(kind, message))
     # Whoever changes an account's signals writes its state row too, so every
     # process's cached copy of the account is invalidated.
     await ports.accounts.save(list(dirty.values()))
     if changed:
-        await ports.signals.save(list(changed.values()))
+        await ports.signals.save(changed)
     if result.decisions:
         await ports.sink.emit(result.decisions)
     result.accounts = len(dirty)
     return result
+
+
+def _settle(
+    record: AccountRecord, signals: dict[str, Signal], catalog: Catalog, now: datetime
+) -> list[Signal]:
+    """Classify the batch's signals of one account against its final state (a
+    stale one stays stale); keep the live ones on the record."""
+    finals = {
+        i: s
+        if s.status is SignalStatus.STALE
+        else classify_candidate(record.state, s.candidate, catalog, now)
+        for i, s in signals.items()
+    }
+    record.signals = [
+        final for s in record.signals if (final := finals.get(s.id, s)).status in LIVE
+    ]
+    return list(finals.values())
+
+
+def _announcement(previous: SignalStatus | None, final: SignalStatus) -> str:
+    if previous is None:
+        return FIRST_DECISION[final]
+    if final is previous:
+        return ""
+    return "SignalRequalified" if final is SignalStatus.QUALIFIED else FIRST_DECISION[final]
 
 
 def _live(signal: Signal, now: datetime, window: timedelta) -> bool:
@@ -157,10 +206,10 @@ def _live(signal: Signal, now: datetime, window: timedelta) -> bool:
 
 def _reevaluate(
     record: AccountRecord, touched: frozenset[str], catalog: Catalog, now: datetime
-) -> list[tuple[str, Signal]]:
-    """Status changes of the record's suppressed signals after ``touched`` gates
-    changed. Reason-only changes are saved but emit nothing (the status did not
-    change); a signal leaving ``suppressed`` is announced once."""
+) -> list[Signal]:
+    """The record's suppressed signals whose reasons ``touched`` gates changed,
+    re-checked: those whose status or reasons changed, with their new ones. The
+    record keeps the live ones."""
     if not touched:
         return []
     candidates = [
@@ -174,19 +223,5 @@ def _reevaluate(
     if not reevaluated:
         return []
     updated = {r.signal.id: r.signal for r in reevaluated}
-    out: list[tuple[str, Signal]] = []
-    kept: list[Signal] = []
-    for signal in record.signals:
-        new = updated.get(signal.id, signal)
-        if new.status in LIVE:
-            kept.append(new)
-        if new is signal:
-            continue
-        if new.status is SignalStatus.QUALIFIED:
-            out.append(("SignalRequalified", new))
-        elif new.status is SignalStatus.STALE:
-            out.append(("SignalStale", new))
-        else:
-            out.append(("", new))
-    record.signals = kept
-    return out
+    record.signals = [new for s in record.signals if (new := updated.get(s.id, s)).status in LIVE]
+    return list(updated.values())

@@ -22,6 +22,7 @@ from services.signal_ingest.domain import (
     GateReason,
     Signal,
     SignalStatus,
+    missing_facts,
     play_score,
 )
 from shared.messages.evidence import Evidence, Quote
@@ -187,6 +188,14 @@ def adjacent_info(adjacent_product: str, catalog: Catalog) -> AdjacentProductInf
     )
 
 
+FACT_WORDS = {
+    "health": "health",
+    "core_product": "which core product it owns",
+    "adoption": "core-product adoption",
+    "renewal_date": "renewal date",
+}
+
+
 def gate_checks(
     signal: Signal, snapshot: AccountSnapshot, catalog: Catalog, now: datetime
 ) -> tuple[GateCheck, ...]:
@@ -238,6 +247,7 @@ def gate_checks(
         GateReason.PLAY_OPEN: f"no play open for {product}",
         GateReason.COOLDOWN: f"no play for {product} lost or expired in the last "
         f"{cfg.cooldown_days} days",
+        GateReason.FACTS_MISSING: f"health, {core}, its adoption and renewal date are known",
     }
     failed_detail = {
         GateReason.OPEN_ESCALATION: "an escalation is open",
@@ -261,6 +271,8 @@ def gate_checks(
         GateReason.COOLDOWN: (
             f"a play for {product} was lost or expired in the last {cfg.cooldown_days} days"
         ),
+        GateReason.FACTS_MISSING: "not known yet: "
+        + ", ".join(FACT_WORDS.get(m, m) for m in missing_facts(signal.flags)),
     }
     return tuple(
         GateCheck(

@@ -28,6 +28,9 @@ class SignalIngestSettings(ServiceSettings):
     churnzero_token: SecretStr | None = Field(default=None, alias="CHURNZERO_TOKEN")
     gainsight_shared_secret: SecretStr | None = Field(default=None, alias="GAINSIGHT_SHARED_SECRET")
     signature_tolerance_s: int = Field(default=300, ge=1, le=3600)
+    # Published journal rows are kept this long: `crosssell replay` and
+    # `crosssell backtest` read them. Pruned by age.
+    journal_retention_days: int = Field(default=180, ge=1, le=3650)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Consumer hot path: bigger batches mean fewer state writes per event (an
     # account touched by five events in a batch is written once), but the whole

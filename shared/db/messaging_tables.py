@@ -78,3 +78,31 @@ def create_messaging_tables() -> None:
         "CREATE TRIGGER outbox_inserted AFTER INSERT ON outbox "
         "FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()"
     )
+
+
+broker_epoch = sa.Table(
+    "broker_epoch",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("epoch", sa.Text, nullable=True),
+    sa.Column("drained_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+
+def create_broker_epoch_table() -> None:
+    """One row: the broker epoch this service last published to, and the last
+    completed drain (``crosssell up``'s ordered stop). A service that meets a new
+    epoch re-publishes what it sent after that drain (``shared/epoch.py``).
+
+    An existing deployment starts with ``drained_at = now()``: what it sent
+    before the upgrade was consumed under the old code's rules."""
+    op.create_table(
+        "broker_epoch",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("epoch", sa.Text, nullable=True),
+        sa.Column("drained_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("id = 1", name="broker_epoch_one_row"),
+    )
+    op.execute("INSERT INTO broker_epoch (id, epoch, drained_at) VALUES (1, NULL, now())")

@@ -7,6 +7,12 @@ committed only after the database commit, so a crash anywhere redelivers and
 the inbox makes the redelivery a no-op. On rebalance the revoke callback waits
 for the in-flight batch and commits its offsets; on stop the loop finishes the
 batch it holds and leaves the group.
+
+A consumer that needs only some message types (``types``) skips the others by
+their ``type`` header, without decoding them; their offsets still advance.
+After a broker that may have lost messages (``shared/epoch.py``), ``restart``
+leaves the group, forgets positions and offsets of the old broker, and reads
+the new logs from the beginning.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import inbox
 from shared.kafka.errors import is_infrastructure
-from shared.kafka.topics import dlq
+from shared.kafka.topics import TYPE_HEADER, dlq
 from shared.logs import get_logger
 from shared.messages.envelope import DecodeError, Header, SchemaRegistry
 from shared.metrics import (
@@ -74,6 +80,7 @@ class _Rebalance(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         log.info("partitions_assigned", consumer=self._owner.name, count=len(assigned))
+        self._owner.on_assigned(assigned)
 
 
 class BatchConsumer:
@@ -95,6 +102,7 @@ class BatchConsumer:
         backoff_base_s: float = 0.2,
         backoff_cap_s: float = 5.0,
         after_db_commit: BatchHook | None = None,
+        types: frozenset[str] | None = None,
     ) -> None:
         self.name = name
         self.topics = list(topics)
@@ -111,16 +119,28 @@ class BatchConsumer:
         self._backoff_base = backoff_base_s
         self._backoff_cap = backoff_cap_s
         self._after_db_commit = after_db_commit
+        self._types = {t.encode() for t in types} if types is not None else None
+        self._restart = False
+        self._from_beginning = False
         self._commit_timeout_s = 10.0
         self._consumer: AIOKafkaConsumer | None = None
         self._pending: dict[TopicPartition, int] = {}
         self._stopping = asyncio.Event()
         self.batch_lock = asyncio.Lock()
-        self.healthy = False
 
     # -- lifecycle -----------------------------------------------------------
     def request_stop(self) -> None:
         self._stopping.set()
+
+    def restart(self, *, from_beginning: bool) -> None:
+        """Start over with a new broker: positions and pending offsets are stale."""
+        self._restart = True
+        self._from_beginning = self._from_beginning or from_beginning
+
+    def on_assigned(self, assigned: Any) -> None:
+        if self._from_beginning and self._consumer is not None and assigned:
+            self._consumer.seek_to_beginning(*assigned)
+            self._from_beginning = False
 
     async def run(self) -> None:
         try:
@@ -128,6 +148,8 @@ class BatchConsumer:
             assert self._consumer is not None
             while not self._stopping.is_set():
                 try:
+                    if self._restart:
+                        await self._start_over()
                     batch = await self._consumer.getmany(
                         timeout_ms=self._poll_timeout_ms, max_records=self._max_records
                     )
@@ -144,9 +166,19 @@ class BatchConsumer:
             if self._consumer is not None:
                 with contextlib.suppress(Exception):
                     await self._consumer.stop()
-            self.healthy = False
+
+    async def _start_over(self) -> None:
+        async with self.batch_lock:
+            self._pending = {}  # offsets of the old broker's logs: never commit them
+            if self._consumer is not None:
+                with contextlib.suppress(Exception):
+                    await self._consumer.stop()
+                self._consumer = None
+            await self._start()
+        log.warning("consumer_restarted", consumer=self.name, from_beginning=True)
 
     async def _start(self) -> None:
+        self._restart = False
         delay = self._backoff_base
         while not self._stopping.is_set():
             consumer = AIOKafkaConsumer(
@@ -165,7 +197,6 @@ class BatchConsumer:
                 await consumer.start()
                 consumer.subscribe(self.topics, listener=_Rebalance(self))
                 self._consumer = consumer
-                self.healthy = True
                 return
             except Exception as exc:
                 with contextlib.suppress(Exception):
@@ -189,8 +220,11 @@ class BatchConsumer:
         good: list[Consumed] = []
         dead: list[DeadLetter] = []
         seen: set[str] = set()
+        types = self._types
         for records in batch.values():
             for record in records:
+                if types is not None and not _wanted(record, types):
+                    continue
                 try:
                     envelope, payload = self._registry.decode(record.value)
                 except DecodeError as exc:
@@ -238,7 +272,6 @@ class BatchConsumer:
                 if is_infrastructure(exc):
                     CONSUMER_RETRIES.labels(self.name, "infrastructure").inc()
                     log.warning("batch_retry_infra", consumer=self.name, error=str(exc)[:200])
-                    self.healthy = False
                     if self._stopping.is_set():
                         return None, []
                 else:
@@ -255,8 +288,6 @@ class BatchConsumer:
                                 raise
                 await self._sleep(delay)
                 delay = min(delay * 2, self._backoff_cap)
-            else:
-                self.healthy = True
 
     async def _isolate(
         self, messages: list[Consumed], attempts: int
@@ -283,6 +314,7 @@ class BatchConsumer:
                         value=d.record.value,
                         key=d.record.key,
                         headers=[
+                            *_carried(d.record),
                             ("original_topic", d.record.topic.encode()),
                             ("original_partition", str(d.record.partition).encode()),
                             ("original_offset", str(d.record.offset).encode()),
@@ -317,3 +349,26 @@ class BatchConsumer:
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+
+def _wanted(record: ConsumerRecord[Any, Any], types: set[bytes]) -> bool:
+    """Whether a record's ``type`` header is one we read (no header: decode and see)."""
+    for key, value in record.headers or ():
+        if key == TYPE_HEADER:
+            return bytes(value) in types
+    return True
+
+
+_DLQ_HEADERS = {
+    "original_topic",
+    "original_partition",
+    "original_offset",
+    "error",
+    "attempts",
+    "consumer",
+}
+
+
+def _carried(record: ConsumerRecord[Any, Any]) -> list[tuple[str, bytes]]:
+    """The record's own headers (its type, its journal id) travel into the DLQ."""
+    return [(k, bytes(v)) for k, v in (record.headers or ()) if k not in _DLQ_HEADERS]

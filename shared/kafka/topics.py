@@ -12,13 +12,16 @@ from collections.abc import Iterable
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-USAGE = "crosssell.events.usage"
-TICKET = "crosssell.events.ticket"
-ACCOUNT = "crosssell.events.account"
+# Every inbound type on one topic keyed by account_id, so one account's facts and
+# usage are consumed in the order the edge accepted them (the first version had
+# three inbound topics, with no order across them). The event type also travels
+# in the ``type`` header, so a consumer can skip types without decoding them.
+EVENTS = "crosssell.events"
 SIGNALS = "crosssell.signals"
 PLAYS = "crosssell.plays"
 CRM = "crosssell.crm"
-ALL = (USAGE, TICKET, ACCOUNT, SIGNALS, PLAYS, CRM)
+ALL = (EVENTS, SIGNALS, PLAYS, CRM)
+TYPE_HEADER = "type"
 DEFAULT_PARTITIONS = 8
 
 

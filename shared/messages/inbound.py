@@ -183,10 +183,6 @@ class CanonicalEvent(BaseModel):
     def _to_utc(cls, value: datetime) -> datetime:
         return utc_in_range(value)
 
-    @property
-    def topic(self) -> str:
-        return event_topic(self.type)
-
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
@@ -254,13 +250,6 @@ _ADAPTER: TypeAdapter[CanonicalEvent] = TypeAdapter(AnyEvent)
 def parse_event(obj: object) -> CanonicalEvent:
     """Validate one decoded JSON value; raises pydantic ``ValidationError``."""
     return _ADAPTER.validate_python(obj)
-
-
-def event_topic(event_type: str) -> str:
-    prefix = event_type.split(".", 1)[0]
-    if prefix not in ("usage", "ticket", "account"):
-        raise ValueError(f"no topic for event type {event_type!r}")
-    return f"crosssell.events.{prefix}"
 
 
 def validation_error_reason(exc: ValidationError, limit: int = 3) -> str:

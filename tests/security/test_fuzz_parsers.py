@@ -16,7 +16,7 @@ from services.crm_sync.domain.soap import SoapParseError, parse_outbound_message
 from services.crm_sync.domain.webhook import WebhookParseError, parse_webhook
 from services.signal_ingest.domain.mapping_config import load_mapping
 from services.signal_ingest.domain.vendor_mapping import map_churnzero, map_gainsight
-from services.signal_ingest.ingest.publisher import envelope_bytes
+from services.signal_ingest.ingest.journal import envelope_bytes
 from services.signal_ingest.settings import SignalIngestSettings
 from shared.messages.inbound import parse_batch, parse_event
 from tests.security.strategies import (

@@ -18,11 +18,14 @@ from .scoring import PlayScore, play_score, score_for_play, should_open_play
 from .signals import (
     GATE_ORDER,
     HEALTH_YELLOW_FLAG,
+    MISSING_FACT_FLAG,
     GateReason,
+    MissingFact,
     Signal,
     SignalCandidate,
     SignalStatus,
     SignalType,
+    missing_facts,
 )
 from .state import AccountState
 from .vendor_mapping import MappedItem, map_churnzero, map_gainsight
@@ -31,6 +34,9 @@ from .views import account_view
 __all__ = [
     "GATE_ORDER",
     "HEALTH_YELLOW_FLAG",
+    "MISSING_FACT_FLAG",
+    "MissingFact",
+    "missing_facts",
     "AccountState",
     "ApplyResult",
     "Catalog",

@@ -6,8 +6,12 @@ table order. Yellow health is not a gate: it is returned as a flag.
 
 "Core products" of an adjacent product are the products it extends that the
 account owns. Until a profile has told us what the account owns, they are all
-the products it extends (so declining usage can still gate), and adoption is
-unknown (no low_adoption gate).
+the products it extends (so declining usage can still gate).
+
+Gates fail closed: a gate whose fact is unknown (no health yet, no core product
+with its adoption and renewal date) never counts as passing. The signal is
+suppressed with ``facts_missing``, and its flags name what is missing
+(``missing_fact:health``); the profile that brings the facts re-evaluates it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from .catalog import Catalog
 from .signals import (
     GATE_ORDER,
     HEALTH_YELLOW_FLAG,
+    MISSING_FACT_FLAG,
     GateReason,
+    MissingFact,
     Signal,
     SignalCandidate,
     SignalStatus,
@@ -78,8 +84,24 @@ def assess_gates(
     if any(p.state in COOLDOWN_OUTCOMES and now - p.at < cooldown for p in plays):
         found.add(GateReason.COOLDOWN)
 
-    flags = (HEALTH_YELLOW_FLAG,) if state.profile.health == "yellow" else ()
+    missing = unknown_facts(state, extends)
+    if missing:
+        found.add(GateReason.FACTS_MISSING)
+    flags = ((HEALTH_YELLOW_FLAG,) if state.profile.health == "yellow" else ()) + tuple(
+        MISSING_FACT_FLAG + m for m in missing
+    )
     return GateAssessment(tuple(g for g in GATE_ORDER if g in found), flags)
+
+
+def unknown_facts(state: AccountState, extends: list[str]) -> tuple[str, ...]:
+    """The profile facts the gates need that are not known yet, in a fixed order."""
+    missing: list[str] = []
+    if state.profile.health is None:
+        missing.append(MissingFact.HEALTH)
+    if state.products_at is None or not any(p in state.products for p in extends):
+        # no core product known: neither its adoption nor its renewal date is
+        missing += [MissingFact.CORE_PRODUCT, MissingFact.ADOPTION, MissingFact.RENEWAL_DATE]
+    return tuple(missing)
 
 
 def evaluate_gates(

@@ -37,11 +37,29 @@ class GateReason(StrEnum):
     COMPETITOR_BOUGHT = "competitor_bought"
     PLAY_OPEN = "play_open"
     COOLDOWN = "cooldown"
+    FACTS_MISSING = "facts_missing"
 
 
 # Gate order is the table order of the spec, so reason lists read the same way.
 GATE_ORDER: tuple[str, ...] = tuple(g.value for g in GateReason)
 HEALTH_YELLOW_FLAG = "health_yellow"
+
+
+class MissingFact(StrEnum):
+    """What a gate needs that no profile has told us yet (gates fail closed)."""
+
+    HEALTH = "health"
+    CORE_PRODUCT = "core_product"
+    ADOPTION = "adoption"
+    RENEWAL_DATE = "renewal_date"
+
+
+# ``facts_missing`` names what is missing in the signal's flags: "missing_fact:health".
+MISSING_FACT_FLAG = "missing_fact:"
+
+
+def missing_facts(flags: tuple[str, ...] | list[str]) -> list[str]:
+    return [f.removeprefix(MISSING_FACT_FLAG) for f in flags if f.startswith(MISSING_FACT_FLAG)]
 
 
 def signal_id(account_id: str, event_id: str, signal_type: str, adjacent: str) -> str:

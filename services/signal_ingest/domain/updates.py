@@ -235,6 +235,7 @@ def _apply_profile(state: AccountState, event: AccountProfileEvent, out: Applied
                 GateReason.LOW_ADOPTION,
                 GateReason.ALREADY_OWNED,
                 GateReason.RENEWAL_WINDOW,
+                GateReason.FACTS_MISSING,
             }
         )
 

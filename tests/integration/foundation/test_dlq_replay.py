@@ -10,7 +10,7 @@ from tests.support.kafka import read_all
 
 
 async def test_replay_republishes_each_dead_letter_once(isolated: Isolation) -> None:
-    topic = isolated.topic("crosssell.events.usage")
+    topic = isolated.topic("crosssell.events")
     await ensure_topics(isolated.bootstrap, [topic])
     producer = build_producer(isolated.bootstrap)
     await producer.start()

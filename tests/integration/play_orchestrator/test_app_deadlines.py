@@ -8,7 +8,7 @@ import asyncio
 from collections import Counter
 from datetime import datetime, timedelta
 
-from shared.kafka.topics import ACCOUNT, SIGNALS
+from shared.kafka.topics import EVENTS, SIGNALS
 from tests.integration.play_orchestrator.conftest import PlayApp
 from tests.support.kafka import wait_until
 from tests.unit.play_orchestrator_service.builders import (
@@ -113,12 +113,12 @@ async def test_pauses_and_exceptions_move_the_deadline_else_the_play_expires(
     await app.set_clock(base + DAY)
     opened = {"escalation_id": "ESC-7", "status": "opened"}
     esc = account_event("001-pause", "account.escalation", opened, base + DAY, "esc-7-open")
-    await app.produce(ACCOUNT, [esc])
+    await app.produce(EVENTS, [esc])
     await app.wait_play(ids["001-pause"], lambda p: p["state"] == "paused")
     await app.set_clock(base + 4 * DAY)
     resolved = {"escalation_id": "ESC-7", "status": "resolved"}
     await app.produce(
-        ACCOUNT,
+        EVENTS,
         [account_event("001-pause", "account.escalation", resolved, base + 4 * DAY, "esc-7-res")],
     )
     resumed = await app.wait_play(ids["001-pause"], lambda p: p["state"] == "open")

@@ -41,6 +41,7 @@ GATES = (
     "competitor_bought",
     "play_open",
     "cooldown",
+    "facts_missing",
 )
 DESK = [owned("service_desk", adoption=78, acv=96_000, renewal="2027-04-01")]
 

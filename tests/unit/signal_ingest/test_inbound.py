@@ -12,7 +12,6 @@ from pydantic import ValidationError
 
 from shared.messages.inbound import (
     UsageMetricEvent,
-    event_topic,
     parse_batch,
     parse_event,
     validation_error_reason,
@@ -103,18 +102,6 @@ def test_not_an_object() -> None:
     with pytest.raises(ValidationError) as err:
         parse_event([1, 2])
     assert validation_error_reason(err.value).startswith("event:")
-
-
-@pytest.mark.parametrize(
-    ("type_", "topic"),
-    [
-        ("usage.metric", "crosssell.events.usage"),
-        ("ticket.closed", "crosssell.events.ticket"),
-        ("account.note", "crosssell.events.account"),
-    ],
-)
-def test_event_topic(type_: str, topic: str) -> None:
-    assert event_topic(type_) == topic
 
 
 def test_batches_keep_valid_items_and_reject_the_others() -> None:

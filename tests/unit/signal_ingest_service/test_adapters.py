@@ -227,4 +227,4 @@ def test_fast_event_assembly_equals_model_construct_for_every_type() -> None:
         fast = _assemble(cls, dict(values))
         assert type(fast) is type(original) is cls
         assert fast == cls.model_construct(**values) == original
-        assert fast.model_dump() == original.model_dump() and fast.topic == original.topic
+        assert fast.model_dump() == original.model_dump() and fast.type == original.type

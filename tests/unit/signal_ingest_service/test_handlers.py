@@ -102,14 +102,26 @@ async def test_escalation_suppresses_then_resolution_requalifies() -> None:
     assert world.signals.rows[first.message.signal_id].status is SignalStatus.QUALIFIED
 
 
-async def test_requalification_inside_one_batch_is_announced_after_the_suppression() -> None:
+async def test_requalification_in_a_later_batch_is_announced_after_the_suppression() -> None:
     world = World()
-    events = [profile(day(-1)), _escalation("opened"), metric(90), _escalation("resolved", day(1))]
+    events = [profile(day(-1)), _escalation("opened"), metric(90)]
     await handle_events(world.ports, events, catalog(), day(1))
+    await handle_events(world.ports, [_escalation("resolved", day(1))], catalog(), day(1))
     assert [d.message_type for d in world.sink.decisions] == [
         "SignalSuppressed",
         "SignalRequalified",
     ]
+
+
+async def test_inside_one_batch_only_the_final_outcome_is_announced() -> None:
+    """SPEC section 5: the outcome does not depend on the order of one account's
+    events in a batch; a suppression the same batch lifts is never announced."""
+    world = World()
+    events = [profile(day(-1)), _escalation("opened"), metric(90), _escalation("resolved", day(1))]
+    await handle_events(world.ports, events, catalog(), day(1))
+    (decision,) = world.sink.decisions
+    assert decision.message_type == "SignalQualified"
+    assert decision.message.suppression_reasons == ()
 
 
 async def test_play_open_suppresses_the_next_signal_and_loss_turns_it_to_cooldown() -> None:
@@ -139,10 +151,12 @@ async def test_out_of_order_profile_does_not_overwrite_newer_health() -> None:
 
 
 async def test_a_replayed_batch_decides_the_same_envelope_ids() -> None:
-    events = [profile(day(-1)), _escalation("opened"), metric(90), _escalation("resolved", day(1))]
+    events = [profile(day(-1)), _escalation("opened"), metric(90)]
+    resolved = [_escalation("resolved", day(1))]
     first, second = World(), World()
-    await handle_events(first.ports, events, catalog(), day(1))
-    await handle_events(second.ports, events, catalog(), day(1))
+    for world in (first, second):
+        await handle_events(world.ports, events, catalog(), day(1))
+        await handle_events(world.ports, resolved, catalog(), day(1))
     ids = [d.envelope_id for d in first.sink.decisions]
     assert ids == [d.envelope_id for d in second.sink.decisions] and len(set(ids)) == 2
 
