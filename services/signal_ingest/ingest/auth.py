@@ -1,8 +1,11 @@
 """Who is sending: HMAC signatures per source, or the vendor's own token.
 
 ``POST /v1/events`` must carry ``X-Crosssell-Source`` and an
-``X-Crosssell-Signature`` made with that source's secret (or the shared
-ingest secret); every event in the batch must then claim that source.
+``X-Crosssell-Signature`` made with that source's secret; every event in the
+batch must then claim that source. The header picks the secret, so a source's
+secret signs only as that source (``INGEST_SOURCE_SECRETS``, what
+``crosssell up`` configures); the shared ``INGEST_HMAC_SECRET`` is a fallback
+for sources without their own, and signs as any of them.
 ChurnZero may instead send its ``appKey`` in each action, and Gainsight its
 ``sharedSecret`` header, when those are configured. Without any configured
 secret for a source, its pushes are refused: there is no anonymous ingest.
