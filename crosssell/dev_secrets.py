@@ -22,6 +22,10 @@ from urllib.parse import quote
 from shared.messages.inbound import SOURCES
 
 FILE_NAME = "dev-secrets.json"
+# The services' secrets the emulator has no use for (it gets only its own).
+NOT_FOR_THE_EMULATOR = frozenset(
+    {"INGEST_SOURCE_SECRETS", "INGEST_HMAC_SECRET", "SF_WEBHOOK_SECRET", "SF_OUTBOUND_TOKEN"}
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ def emulator_env(env: dict[str, str], outbound_url: str, dev: DevSecrets) -> dic
         "endpoint_url": f"{outbound_url}?token={quote(dev.sf_outbound_token, safe='')}",
     }
     return {
-        **env,
+        **{k: v for k, v in env.items() if k not in NOT_FOR_THE_EMULATOR},
         "SF_EMULATOR_CLIENT_ID": env["SF_CLIENT_ID"],
         "SF_EMULATOR_CLIENT_SECRET": env["SF_CLIENT_SECRET"],
         "SF_EMULATOR_ADMIN_TOKEN": dev.sf_emulator_admin_token,

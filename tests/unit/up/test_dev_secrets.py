@@ -44,6 +44,7 @@ def test_the_emulator_gets_its_secrets_by_environment_only(tmp_path: Path) -> No
     assert json.loads(services["INGEST_SOURCE_SECRETS"]) == data["ingest_source_secrets"]
     assert services["SF_OUTBOUND_TOKEN"] == "-tok/+="
     emulator = up._emulator_env(services)
+    assert not {"INGEST_SOURCE_SECRETS", "SF_WEBHOOK_SECRET", "SF_OUTBOUND_TOKEN"} & set(emulator)
     server = server_from_args(
         ["--port", "0", "--state-dir", str(tmp_path / "sf")], emulator
     )  # what `crosssell sf-emulator` builds from that environment
