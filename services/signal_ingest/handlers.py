@@ -24,12 +24,12 @@ from typing import TypeVar
 from services.signal_ingest.domain import (
     GATE_ORDER,
     Catalog,
+    GateReason,
     Signal,
     SignalStatus,
     classify_candidate,
     process_event,
     record_play_event,
-    reevaluate_suppressed,
 )
 from services.signal_ingest.outbound import to_message
 from services.signal_ingest.ports import AccountRecord, Decision, Ports
@@ -42,6 +42,13 @@ FIRST_DECISION = {
     SignalStatus.STALE: "SignalStale",
 }
 LIVE = (SignalStatus.QUALIFIED, SignalStatus.SUPPRESSED)
+# Gates whose facts come from the account, not from its plays or its usage trend:
+# when one of them turns, qualified signals are checked again too.
+FACT_GATES = frozenset(GATE_ORDER) - {
+    GateReason.DECLINING_USAGE,
+    GateReason.PLAY_OPEN,
+    GateReason.COOLDOWN,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +146,8 @@ async def _run(
         if save_unchanged or new or reevaluated:
             dirty[account_id] = record
         mine = latest.setdefault(account_id, {})
-        for signal in reevaluated:
-            before.setdefault(signal.id, SignalStatus.SUPPRESSED)
+        for previous, signal in reevaluated:
+            before.setdefault(signal.id, previous)
             mine[signal.id] = signal
         for signal in new:
             before.setdefault(signal.id, None)
@@ -151,7 +158,7 @@ async def _run(
     changed: list[Signal] = []
     for account_id, signals in latest.items():
         record = records[account_id]
-        finals = _settle(record, signals, catalog, now)
+        finals = _settle(record, signals, before, catalog, now)
         changed += finals
         # Each is scored with the live signals that arose before it and itself.
         pending = {s.id for s in finals}
@@ -174,16 +181,23 @@ async def _run(
 
 
 def _settle(
-    record: AccountRecord, signals: dict[str, Signal], catalog: Catalog, now: datetime
+    record: AccountRecord,
+    signals: dict[str, Signal],
+    before: dict[str, SignalStatus | None],
+    catalog: Catalog,
+    now: datetime,
 ) -> list[Signal]:
     """Classify the batch's signals of one account against its final state (a
-    stale one stays stale); keep the live ones on the record."""
-    finals = {
-        i: s
-        if s.status is SignalStatus.STALE
-        else classify_candidate(record.state, s.candidate, catalog, now)
-        for i, s in signals.items()
-    }
+    stale one stays stale, one qualified before the batch answers only to
+    account facts); keep the live ones on the record."""
+    finals: dict[str, Signal] = {}
+    for i, s in signals.items():
+        final = s
+        if s.status is not SignalStatus.STALE:
+            final = classify_candidate(record.state, s.candidate, catalog, now)
+            if before[i] is SignalStatus.QUALIFIED:
+                final = _only_fact_gates(final)
+        finals[i] = final
     record.signals = [
         final for s in record.signals if (final := finals.get(s.id, s)).status in LIVE
     ]
@@ -204,24 +218,48 @@ def _live(signal: Signal, now: datetime, window: timedelta) -> bool:
     return signal.status is SignalStatus.QUALIFIED and now - signal.detected_at <= window
 
 
+def _only_fact_gates(signal: Signal) -> Signal:
+    """A qualified signal turns suppressed only by an account fact, never by the
+    play it opened itself (play_open) or by the usage trend."""
+    if signal.status is not SignalStatus.SUPPRESSED:
+        return signal
+    reasons = tuple(r for r in signal.suppression_reasons if r in FACT_GATES)
+    if not reasons:
+        return signal.with_status(SignalStatus.QUALIFIED, ())
+    return signal.with_status(SignalStatus.SUPPRESSED, reasons)
+
+
 def _reevaluate(
     record: AccountRecord, touched: frozenset[str], catalog: Catalog, now: datetime
-) -> list[Signal]:
-    """The record's suppressed signals whose reasons ``touched`` gates changed,
-    re-checked: those whose status or reasons changed, with their new ones. The
-    record keeps the live ones."""
+) -> list[tuple[SignalStatus, Signal]]:
+    """Re-check the record's signals after ``touched`` gates changed: suppressed
+    ones whose reasons they are, and, when an account fact turned (an escalation,
+    a negotiation, the profile), the qualified ones too, so a fact that arrives
+    after the trigger suppresses it as it would have before. Returns (status
+    before, signal now) for those whose status or reasons changed; the record
+    keeps the live ones."""
     if not touched:
         return []
+    facts_turned = bool(touched & FACT_GATES)
     candidates = [
         s
         for s in record.signals
-        if s.status is SignalStatus.SUPPRESSED and touched.intersection(s.suppression_reasons)
+        if (s.status is SignalStatus.SUPPRESSED and touched.intersection(s.suppression_reasons))
+        or (facts_turned and s.status is SignalStatus.QUALIFIED)
     ]
     if not candidates:
         return []
-    reevaluated = reevaluate_suppressed(record.state, candidates, catalog, now)
-    if not reevaluated:
-        return []
-    updated = {r.signal.id: r.signal for r in reevaluated}
-    record.signals = [new for s in record.signals if (new := updated.get(s.id, s)).status in LIVE]
-    return list(updated.values())
+    changed: dict[str, tuple[SignalStatus, Signal]] = {}
+    for signal in candidates:
+        new = classify_candidate(record.state, signal.candidate, catalog, now)
+        if signal.status is SignalStatus.QUALIFIED:
+            new = _only_fact_gates(new)
+        if (new.status, new.suppression_reasons) != (signal.status, signal.suppression_reasons):
+            changed[signal.id] = (signal.status, new)
+    if changed:
+        record.signals = [
+            new
+            for s in record.signals
+            if (new := changed[s.id][1] if s.id in changed else s).status in LIVE
+        ]
+    return list(changed.values())

@@ -99,7 +99,7 @@ async def test_hypothesis_leads_with_the_strongest_signal_its_numbers_and_their_
     assert body["economic_buyer"]["title"] == "VP Security"
     assert body["day_to_day_user"]["name"] == "Jun Park"
     gates = {g["name"]: g for g in body["gates"]}
-    assert len(gates) == 10 and all(g["outcome"] == "pass" for g in gates.values())
+    assert len(gates) == 11 and all(g["outcome"] == "pass" for g in gates.values())
     assert (
         gates["low_adoption"]["detail"] == "Flowboard Service Desk adoption 78% (gate: below 60%)"
     )

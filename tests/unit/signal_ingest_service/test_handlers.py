@@ -209,12 +209,17 @@ async def test_scores_add_up_across_signals_of_the_pair() -> None:
     assert second.account.stakeholders[0].name == "Dana"
 
 
-async def test_a_suppressed_signal_never_opens_a_play_even_when_the_pair_scores_enough() -> None:
+async def test_a_suppressed_signal_never_opens_a_play() -> None:
     world = World()
     await handle_events(world.ports, [profile(day(-1)), metric(90)], catalog(), T0)
     shift = note("strategic_shift", "Moving all reporting to Flowboard Insights.", at=day(0.5))
     await handle_events(world.ports, [_escalation("opened", day(0.2)), shift], catalog(), day(1))
-    first, second = (d.message for d in world.sink.decisions)
+    first = world.sink.decisions[0].message
+    (second,) = (d.message for d in world.sink.decisions if d.message.type == "strategic_shift")
     assert first.opens_play
-    assert second.status == "suppressed" and second.play_score >= second.play_threshold
-    assert not second.opens_play
+    assert second.status == "suppressed" and second.suppression_reasons == ("open_escalation",)
+    assert not any(d.message.opens_play for d in world.sink.decisions[1:])
+    # The escalation that arrived after the ceiling suppresses it too (a play it
+    # opened is paused by play_orchestrator, which sees the escalation itself).
+    again = [d for d in world.sink.decisions[1:] if d.message.signal_id == first.signal_id]
+    assert [d.message_type for d in again] == ["SignalSuppressed"]
