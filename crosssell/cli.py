@@ -62,6 +62,8 @@ def serve(
     """Run one service (settings from the environment)."""
     import uvicorn
 
+    from shared.slow_headers import HeaderDeadlineProtocol
+
     spec = _spec(service)
     uvicorn.run(
         spec.factory,
@@ -71,6 +73,7 @@ def serve(
         log_level="warning",
         timeout_graceful_shutdown=30,
         workers=workers,
+        http=HeaderDeadlineProtocol,  # slow request headers are cut off
     )
 
 

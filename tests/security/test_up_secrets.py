@@ -10,7 +10,8 @@ to the emulator as an argument): it must start, and then:
   health check names the org only to the token's holder;
 - the emulator's Outbound Message URL carries the token (``?token=``), and
   crm_sync refuses an Outbound Message without it;
-- a slow sender gets 408, a hang-up is one info line, an out-of-range date is
+- a slow sender gets 408, slow headers a closed connection, a hang-up is one
+  info line, an out-of-range date is
   a per-event rejection; the console sends its CSP;
 - ``crosssell demo`` works with what ``crosssell up`` wrote;
 - after all that, no service log holds a traceback.
@@ -98,6 +99,25 @@ def _slow_sender() -> tuple[bytes, float]:
     return answer, time.monotonic() - started
 
 
+def _slow_headers() -> tuple[bool, float]:
+    """Request headers a byte at a time (slowloris; the system cuts them at 2 s)."""
+    started = time.monotonic()
+    head = b"GET /readyz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200
+    with socket.create_connection(("127.0.0.1", 8001 + OFFSET), timeout=15) as sock:
+        sock.settimeout(0.25)
+        try:
+            for byte in head:
+                sock.sendall(bytes([byte]))
+                try:
+                    if sock.recv(100) == b"":
+                        return True, time.monotonic() - started  # closed by the server
+                except TimeoutError:
+                    pass
+        except OSError:
+            return True, time.monotonic() - started
+    return False, time.monotonic() - started
+
+
 def _hang_up() -> None:
     with socket.create_connection(("127.0.0.1", 8001 + OFFSET), timeout=5) as sock:
         sock.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n{")
@@ -120,6 +140,7 @@ def test_up_secrets_and_edges(tmp_path: Path) -> None:
     drop = ("INGEST_HMAC_SECRET", "INGEST_SOURCE_SECRETS", "SF_CLIENT_SECRET")
     env = system.up_env(drop=(*drop, "SF_OUTBOUND_TOKEN", "SF_WEBHOOK_SECRET"))
     env |= {"CROSSSELL_BODY_IDLE_S": "2", "CROSSSELL_BODY_TOTAL_S": "3"}
+    env["CROSSSELL_HEADER_TIMEOUT_S"] = "2"
     env["CROSSSELL_LOG_LEVEL"] = "INFO"
     up, data_dir = system.start_up(tmp_path, OFFSET, env)
     try:
@@ -193,6 +214,8 @@ def test_up_secrets_and_edges(tmp_path: Path) -> None:
         # -- slow sender, hang-up, console policy
         answer, took = _slow_sender()
         _check(b" 408 " in answer and took < 10, f"slow sender: {answer[:60]!r} after {took:.1f}s")
+        closed, took = _slow_headers()
+        _check(closed and took < 10, f"slow headers: closed={closed} after {took:.1f}s")
         for _ in range(3):
             _hang_up()
         csp = httpx.get(f"{PLAYS}/console/", timeout=20).headers.get("content-security-policy", "")
@@ -226,4 +249,5 @@ def test_up_secrets_and_edges(tmp_path: Path) -> None:
     ingest_log = (logs / "signal_ingest.log").read_text(errors="replace")
     disconnects = ingest_log.count("client_disconnected")
     _check(disconnects == 3, f"one info line per hang-up: {disconnects}")
+    _check("request_headers_timeout" in ingest_log, "the slow headers were one info line")
     _check(not tracebacks(logs), f"tracebacks in {[p.name for p in tracebacks(logs)]}")
