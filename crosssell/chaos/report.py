@@ -66,9 +66,11 @@ def _notes(r: ScenarioResult) -> list[str]:
     notes = []
     if "restart_ready_s" in c:
         notes.append(f"ready {c['restart_ready_s']}s after restart")
+    if "accepted_during_outage" in c:
+        notes.append(f"{c['accepted_during_outage']:,} events accepted during the outage")
     if "answers_during_outage" in c:
         answers = ", ".join(f"{k}x{v}" for k, v in sorted(c["answers_during_outage"].items()))
-        notes.append(f"ingest during outage: {answers or 'no request'}")
+        notes.append(f"ingest refusals during outage: {answers or 'none'}")
     if "slowest_503_s" in c:
         notes.append(f"slowest 503 {c['slowest_503_s']}s")
     if "recovered_after_thaw_s" in c:
@@ -82,6 +84,15 @@ def _notes(r: ScenarioResult) -> list[str]:
         notes.append(f"queue empty {c['writes_landed_after_recovery_s']}s after recovery")
     if "expired" in c:
         notes.append(f"{c['expired']}/{c['plays']} plays expired")
+    if "drain_s" in c:
+        done = "completed" if c.get("drain_completed") else "NOT completed"
+        notes.append(f"drain {c['drain_s']}s ({done})")
+    if "start_again_ready_s" in c:
+        notes.append(f"ready {c['start_again_ready_s']}s after the new start")
+    if "repaired_after_start_s" in c:
+        notes.append(f"settled {c['repaired_after_start_s']}s after it")
+    if "repaired_after_kill_s" in c:
+        notes.append(f"settled {c['repaired_after_kill_s']}s after the kill")
     notes.extend(f"[red]{p}[/]" for p in r.problems[:3])
     return notes
 

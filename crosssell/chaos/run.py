@@ -19,10 +19,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crosssell.chaos.scenarios import RUNNERS, SCENARIOS, Run, ScenarioResult, Sizes
+from crosssell.chaos import scenarios, whole
+from crosssell.chaos.scenarios import Run, ScenarioResult, Sizes
 from crosssell.chaos.system import QUICK_CRM_ENV, ChaosSystem
 
 FIRST_SEED = 101
+# Every row: a fault on one part (``scenarios``), then on the whole system (``whole``).
+SCENARIOS = (*scenarios.SCENARIOS, *whole.WHOLE_SYSTEM_SCENARIOS)
+RUNNERS: dict[str, Callable[[Run], ScenarioResult]] = {
+    **scenarios.RUNNERS,
+    **whole.WHOLE_SYSTEM_RUNNERS,
+}
 
 
 @dataclass
@@ -84,6 +91,14 @@ def run_scenario(
     return result
 
 
+def shared_order(name: str) -> int:
+    """On one shared system: the faults on one part first, then those that replace
+    the broker or the whole system, the memory broker's restart (informational) last."""
+    if name == "broker-restart":
+        return 2
+    return 1 if name in whole.WHOLE_SYSTEM_SCENARIOS else 0
+
+
 def run_chaos(options: ChaosOptions) -> list[ScenarioResult]:
     unknown = [s for s in options.scenarios if s not in RUNNERS]
     if unknown:
@@ -97,8 +112,7 @@ def run_chaos(options: ChaosOptions) -> list[ScenarioResult]:
                 with _system(options, base, name.replace(":", "-")) as system:
                     results.append(run_scenario(system, name, seeds[name], options))
         else:
-            # one system: the broker restart empties the broker, so it goes last
-            ordered = sorted(options.scenarios, key=lambda s: s == "broker-restart")
+            ordered = sorted(options.scenarios, key=shared_order)
             with _system(options, base, "shared") as system:
                 for name in ordered:
                     results.append(run_scenario(system, name, seeds[name], options))

@@ -15,10 +15,10 @@ Each fault is injected from outside, as an operator or the kernel would:
   ahead; while it is down they fall due (its test clock is moved past them
   when it is back), and it is killed again while it fires them;
 * ``broker-restart``: a real stop + start of the memory broker (it comes back
-  empty; informational).
+  empty; informational; ``whole.py``'s ``broker-kill`` is the asserted row).
 
-A scenario's extra checks (503 within the ingest timeout, no service
-restarted, every write acknowledged...) land in ``problems``; lost or
+A scenario's extra checks (events accepted while only the broker is away, no
+service restarted, every write acknowledged...) land in ``problems``; lost or
 duplicated effects are in ``effects``.
 """
 
@@ -35,12 +35,12 @@ from typing import Any
 
 import asyncpg
 
+from crosssell.backlog import run_async
 from crosssell.chaos import effects as fx
 from crosssell.chaos.stream import Sender, SendStats, book_events
-from crosssell.chaos.system import SERVICE_NAMES, ChaosSystem, run_async
+from crosssell.chaos.system import SERVICE_NAMES, ChaosSystem
 from services.play_orchestrator.domain.deadlines import TimerKind
 
-INGEST_TIMEOUT_S = 10.0  # signal_ingest waits this long for the broker's acks, then 503
 KILLED_SERVICES = ("signal_ingest", "play_orchestrator", "crm_sync")
 SCENARIOS = (
     *(f"kill:{s}" for s in KILLED_SERVICES),
@@ -75,8 +75,8 @@ class Sizes:
 
     @classmethod
     def quick(cls, events: int = 8_000) -> Sizes:
-        """The CI variant: the broker outage still outlasts the ingest's 10 s broker
-        timeout (so 503s are seen), the Salesforce failure spans several retries."""
+        """The CI variant: the broker outage outlasts the producers' 10 s request
+        timeout, the Salesforce failure spans several retries."""
         return cls(
             events=events,
             stream_s=6.0,
@@ -223,7 +223,9 @@ def broker_freeze(run: Run) -> ScenarioResult:
     run.sender.wait_for(0.4)
     run.system.freeze_broker()
     frozen_at = run.sender.clock()
+    acknowledged = run.sender.stats.acknowledged
     time.sleep(outage)
+    run.checks["accepted_during_outage"] = run.sender.stats.acknowledged - acknowledged
     run.system.thaw_broker()
     thawed_at = run.sender.clock()
     thawed = time.monotonic()
@@ -232,13 +234,14 @@ def broker_freeze(run: Run) -> ScenarioResult:
     run.checks["outage_s"] = round(thawed_at - frozen_at, 1)
     run.checks["answers_during_outage"] = dict(during)
     run.checks["slowest_503_s"] = round(run.sender.stats.unavailable_max_s, 1)
-    if during.get("503", 0) == 0:
-        run.problems.append(f"no 503 from signal_ingest during the outage ({dict(during)})")
-    if run.sender.stats.unavailable_max_s > INGEST_TIMEOUT_S + 5:
-        run.problems.append(
-            f"a 503 took {run.sender.stats.unavailable_max_s:.1f}s "
-            f"(ingest timeout {INGEST_TIMEOUT_S:.0f}s)"
-        )
+    # SPEC section 4: accepted events go to the ingest journal in PostgreSQL and a
+    # relay publishes them, so a broker outage alone refuses nothing.
+    if during:
+        run.problems.append(f"ingest refused events while only the broker was away: {dict(during)}")
+    if run.checks["accepted_during_outage"] == 0 and run.sender.stats.acknowledged < len(
+        run.events
+    ):
+        run.problems.append("no event accepted while the broker was away")
     effects, _ = run.finish()
     run.checks["recovered_after_thaw_s"] = round(time.monotonic() - thawed, 1)
     run.require_same_pids()
@@ -455,8 +458,9 @@ def broker_restart(run: Run) -> ScenarioResult:
     run.start_stream()
     run.sender.wait_for(0.5)
     run.system.restart_broker(down_s=2.0)
-    # offsets committed before the restart are gone with it: lag means nothing now
-    effects, _ = run.finish(lag=False)
+    # the services meet a new broker epoch, re-publish and consume from its
+    # beginning: lag on the new broker is meaningful (and must reach zero)
+    effects, _ = run.finish()
     run.require_same_pids()
     result = run.result(
         "broker restarted (memory)", "stop + start: the broker comes back empty", effects, started

@@ -18,28 +18,27 @@ stopped through its own ``pg_ctl``, the emulator's ``/admin/faults``.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
+import contextlib
 import os
 import signal
 import ssl
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import httpx
 import psutil
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from crosssell import dev_secrets
+from crosssell.backlog import consumer_lag, run_async, unsent
+from crosssell.chaos.org import Org
 from crosssell.services import SERVICES
 from crosssell.supervisor import Supervisor
 
-T = TypeVar("T")
 SERVICE_NAMES = tuple(SERVICES)
 ACTIVITY_METRICS = (
     "crosssell_messages_consumed_total",
@@ -47,17 +46,6 @@ ACTIVITY_METRICS = (
     "crosssell_messages_dlq_total",
     "crosssell_outbox_published_total",
 )
-# Every consumer group of the services and what it reads (see each service's
-# bootstrap.py). A group is caught up when its committed offsets reach the
-# topics' end offsets; the database shows nothing of a message still on the broker.
-CONSUMER_GROUPS = {
-    "signal_ingest.events": ("crosssell.events",),
-    "signal_ingest.plays": ("crosssell.plays",),
-    "play_orchestrator.signals": ("crosssell.signals",),
-    "play_orchestrator.account": ("crosssell.events",),
-    "play_orchestrator.crm": ("crosssell.crm",),
-    "crm_sync.plays": ("crosssell.plays",),
-}
 # crm_sync's write-queue timings for chaos runs: a write leased by a crm_sync
 # that was killed -9 is taken again after the lease (default 120 s), and after
 # an outage the writer's backoff/limit probe (default 60 s) decides how soon
@@ -68,6 +56,10 @@ QUICK_CRM_ENV = {
     "SYNC_LIMIT_BACKOFF_CAP_S": "10",
     "SYNC_DEFER_PROBE_S": "10",
 }
+
+
+# The SIGTERM row stops the system with up to 50,000 events of the full run in flight.
+CHAOS_DRAIN_TIMEOUT_S = 300.0
 
 
 class ChaosError(Exception):
@@ -92,15 +84,11 @@ class ChaosSystem:
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {"CROSSSELL_LOG_FORMAT": "json", **(extra_env or {})}
-        self.supervisor = Supervisor(
-            data_dir=self.data_dir,
-            postgres_url=None,
-            kafka=None,
-            test_clock=test_clock,
-            port_offset=port_offset,
-            extra_env=env,
-        )
+        self._port_offset = port_offset
+        self._test_clock = test_clock
+        self.org = Org(self.data_dir, port_offset, SERVICES["crm_sync"].port + port_offset)
+        self._env = {"CROSSSELL_LOG_FORMAT": "json", **self.org.service_env(), **(extra_env or {})}
+        self.supervisor = self._new_supervisor()
         self._log = log or (lambda _msg: None)
         self.api_key = ""
         self.ingest_secrets: dict[str, str] = {}  # source -> secret (dev-secrets.json)
@@ -111,22 +99,39 @@ class ChaosSystem:
     def start(self) -> float:
         """Start everything; return the seconds it took to be ready."""
         started = time.monotonic()
-        self.api_key = self.supervisor.start()
+        self.org.start()  # the org outlives the system: started once, kept across restarts
+        try:
+            self.api_key = self.supervisor.start()
+        except BaseException:
+            self.org.stop()
+            raise
         self._check_environment()
         dev = dev_secrets.load(self.data_dir)
         self.ingest_secrets = dict(dev.ingest)
         self.http = httpx.Client(
             headers={"Authorization": f"Bearer {self.api_key}"}, timeout=30, trust_env=False
         )
-        ca = ssl.create_default_context(cafile=str(self.data_dir / "sf" / "ca.pem"))
+        ca = ssl.create_default_context(cafile=str(self.org.ca_path))
         self.sf = httpx.Client(
-            base_url=f"https://127.0.0.1:{self.supervisor.emulator_port}",
+            base_url=self.org.url,
             verify=ca,
             timeout=30,
             trust_env=False,
-            headers=dev.emulator_headers(),
+            headers=self.org.admin_headers(),
         )
         return time.monotonic() - started
+
+    def _new_supervisor(self) -> Supervisor:
+        return Supervisor(
+            data_dir=self.data_dir,
+            postgres_url=None,
+            kafka=None,
+            test_clock=self._test_clock,
+            port_offset=self._port_offset,
+            with_emulator=False,  # the org is ``self.org``
+            extra_env=self._env,
+            drain_timeout_s=CHAOS_DRAIN_TIMEOUT_S,
+        )
 
     def _check_environment(self) -> None:
         """The services run with the settings this system was made with (a chaos run
@@ -140,11 +145,54 @@ class ChaosSystem:
                 raise ChaosError(f"{service} did not get its settings: {wrong}")
 
     def stop(self) -> None:
+        """Stop everything, the org included."""
+        try:
+            self.stop_system()
+        finally:
+            self.org.stop()
+
+    def stop_system(self, *, drain: bool = False) -> None:
+        """Stop the system but not the org (``drain``: as ``crosssell up`` does on
+        SIGTERM, the ordered drain first; its outcome is ``supervisor.drain_outcome``)."""
         self.thaw_broker()  # a frozen broker would not hear its SIGTERM
+        self._close_clients()
+        self.supervisor.stop(drain=drain)
+
+    def _close_clients(self) -> None:
         for client in (self.http, self.sf):
             if client is not None:
                 client.close()
-        self.supervisor.stop()
+        self.http = self.sf = None
+
+    def kill_system(self) -> list[int]:
+        """SIGKILL every process of the system at once - the services, the broker,
+        the PostgreSQL postmaster and its backends; not the org - as a power cut or
+        ``kill -9`` of the process group would; return the pids killed. The
+        supervisor's own state is dropped with them (``start_again`` starts anew)."""
+        sup = self.supervisor
+        pids = [sup.pid(name) for name in sup.children()]
+        if sup.broker is not None and sup.broker.pid is not None:
+            pids.append(sup.broker.pid)
+        postmaster = sup.postgres.postmaster_pid if sup.postgres is not None else None
+        if postmaster is not None:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                backends = psutil.Process(postmaster).children(recursive=True)
+                pids += [postmaster, *(p.pid for p in backends)]
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self._log(f"SIGKILL to the whole system: {len(pids)} processes")
+        self._close_clients()
+        sup.abandon()
+        return pids
+
+    def start_again(self) -> float:
+        """A new supervisor on the same data directory (after ``stop`` or
+        ``kill_system``); return the seconds until everything was ready."""
+        self.supervisor = self._new_supervisor()
+        took = self.start()
+        self._log(f"system started again on {self.data_dir} in {took:.1f}s")
+        return took
 
     def __enter__(self) -> ChaosSystem:
         self.start()
@@ -199,6 +247,18 @@ class ChaosSystem:
         """SIGSTOP the broker: connections stay open, nothing is answered, nothing is lost."""
         os.kill(self._broker_pid(), signal.SIGSTOP)
         self._log("broker frozen (SIGSTOP)")
+
+    def kill_broker(self, down_s: float = 0.0) -> None:
+        """SIGKILL the broker, start an empty one on the same port (the services run on)."""
+        broker = self.supervisor.broker
+        if broker is None or broker.pid is None:
+            raise ChaosError("no embedded broker running")
+        os.kill(broker.pid, signal.SIGKILL)
+        broker.stop()  # reaps it
+        self._log("broker killed (SIGKILL)")
+        time.sleep(down_s)
+        broker.start()
+        self._log("broker started (empty)")
 
     def thaw_broker(self) -> None:
         broker = self.supervisor.broker
@@ -344,7 +404,9 @@ class ChaosSystem:
         broker = self.supervisor.broker
         if broker is None:
             return {}
-        return run_async(_lag(broker.bootstrap))
+        prefix = self.supervisor.extra_env.get("CROSSSELL_TOPIC_PREFIX", "")
+        lag = run_async(consumer_lag(broker.bootstrap, prefix))
+        return {f"lag_{group}": behind for group, behind in lag.by_group.items()}
 
     def wait_settled(
         self, *, quiet_s: float = 6.0, timeout_s: float = 300.0, lag: bool = True
@@ -377,65 +439,13 @@ class ChaosSystem:
             time.sleep(0.5)
 
 
-def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion on a thread of its own: callers may be inside
-    a test session whose event loop must not be replaced."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
-async def _lag(bootstrap: str) -> dict[str, int]:
-    topics = sorted({t for ts in CONSUMER_GROUPS.values() for t in ts})
-    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=5000)
-    await probe.start()
-    try:
-        partitions = {
-            t: [TopicPartition(t, p) for p in sorted(probe.partitions_for_topic(t) or ())]
-            for t in topics
-        }
-        ends = await probe.end_offsets([tp for tps in partitions.values() for tp in tps])
-    finally:
-        await _stop(probe)
-    lag: dict[str, int] = {}
-    for group, group_topics in CONSUMER_GROUPS.items():
-        reader = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-        )
-        await reader.start()
-        try:
-            behind = 0
-            for topic in group_topics:
-                for tp in partitions[topic]:
-                    committed = await reader.committed(tp)
-                    behind += max(0, ends[tp] - (committed or 0))
-        finally:
-            await _stop(reader)
-        lag[f"lag_{group}"] = behind
-    return lag
-
-
-async def _stop(consumer: AIOKafkaConsumer) -> None:
-    try:
-        await consumer.stop()
-    except (Exception, asyncio.CancelledError):  # aiokafka cancels its own tasks on stop
-        pass
-
-
 async def _outbox_backlog(url: str) -> dict[str, int]:
-    out: dict[str, int] = {}
+    """``outbox_<service>`` / ``journal_<service>``: rows not published yet."""
     try:
-        conn = await asyncpg.connect(url, timeout=5)
+        counts = await unsent(url)
     except (OSError, asyncpg.PostgresError) as exc:
         raise ChaosError(f"database unreachable: {exc}") from exc
-    try:
-        for service in SERVICE_NAMES:
-            try:
-                value = await conn.fetchval(
-                    f'SELECT count(*) FROM "{service}".outbox WHERE sent_at IS NULL'  # noqa: S608
-                )
-            except asyncpg.PostgresError:
-                value = -1  # not migrated yet
-            out[f"outbox_{service}"] = int(value)
-    finally:
-        await conn.close()
+    out = {f"outbox_{service}": counts.get(f"{service}.outbox", -1) for service in SERVICE_NAMES}
+    if "signal_ingest.ingest_journal" in counts:
+        out["journal_signal_ingest"] = counts["signal_ingest.ingest_journal"]
     return out

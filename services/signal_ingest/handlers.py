@@ -234,8 +234,8 @@ def _reevaluate(
 ) -> list[tuple[SignalStatus, Signal]]:
     """Re-check the record's signals after ``touched`` gates changed: suppressed
     ones whose reasons they are, and, when an account fact turned (an escalation,
-    a negotiation, the profile), the qualified ones too, so a fact that arrives
-    after the trigger suppresses it as it would have before. Returns (status
+    a negotiation, the profile), every live one, so a fact that arrives after the
+    trigger gives the reasons it would have given before. Returns (status
     before, signal now) for those whose status or reasons changed; the record
     keeps the live ones."""
     if not touched:
@@ -245,7 +245,7 @@ def _reevaluate(
         s
         for s in record.signals
         if (s.status is SignalStatus.SUPPRESSED and touched.intersection(s.suppression_reasons))
-        or (facts_turned and s.status is SignalStatus.QUALIFIED)
+        or (facts_turned and s.status in LIVE)
     ]
     if not candidates:
         return []

@@ -80,7 +80,7 @@ class _Rebalance(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         log.info("partitions_assigned", consumer=self._owner.name, count=len(assigned))
-        self._owner.on_assigned(assigned)
+        await self._owner.on_assigned(assigned)
 
 
 class BatchConsumer:
@@ -137,15 +137,16 @@ class BatchConsumer:
         self._restart = True
         self._from_beginning = self._from_beginning or from_beginning
 
-    def on_assigned(self, assigned: Any) -> None:
+    async def on_assigned(self, assigned: Any) -> None:
         if self._from_beginning and self._consumer is not None and assigned:
-            self._consumer.seek_to_beginning(*assigned)
+            await self._consumer.seek_to_beginning(*assigned)
             self._from_beginning = False
 
     async def run(self) -> None:
         try:
             await self._start()
-            assert self._consumer is not None
+            if self._consumer is None:
+                return  # asked to stop before the broker ever answered
             while not self._stopping.is_set():
                 try:
                     if self._restart:

@@ -20,8 +20,15 @@ scenarios at full size); this module is the tests' entry point to it.
 from __future__ import annotations
 
 from crosssell.chaos.effects import EffectCount, Effects, collect, compare
-from crosssell.chaos.run import ChaosOptions, quick_options, run_chaos, run_scenario
-from crosssell.chaos.scenarios import RUNNERS, SCENARIOS, Run, ScenarioResult, Sizes
+from crosssell.chaos.run import (
+    RUNNERS,
+    SCENARIOS,
+    ChaosOptions,
+    quick_options,
+    run_chaos,
+    run_scenario,
+)
+from crosssell.chaos.scenarios import Run, ScenarioResult, Sizes
 from crosssell.chaos.stream import Sender, book_events
 from crosssell.chaos.system import QUICK_CRM_ENV, ChaosError, ChaosSystem
 

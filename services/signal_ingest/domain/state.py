@@ -79,6 +79,9 @@ class Series:
     counts: array[int] = field(default_factory=_int_array)
     armed: bool = True  # usage ceiling may fire; cleared on firing, set below re-arm
     checked_at: datetime | None = None  # newest sample the arm state reflects
+    # Samples before this index hold at most one per UTC day (compacted): the
+    # next compaction scans from here. Not stored: a decoded series rescans once.
+    compacted_to: int = 0
 
     def insert(self, sample: Sample) -> bool:
         """Insert in time order (a sample at the same instant replaces the old
@@ -99,6 +102,7 @@ class Series:
             self.counts[i] = sample.count
             return i == len(times) - 1
         times.insert(i, t)
+        self.compacted_to = min(self.compacted_to, i)
         self.values.insert(i, sample.value)
         self.limits.insert(i, limit)
         self.counts.insert(i, sample.count)
@@ -141,8 +145,24 @@ class Series:
         end = min(bisect_left(times, to_us(raw_from)), len(times) - 1)
         if end < 2:
             return
-        out_t, out_v, out_l, out_c = times[:1], values[:1], limits[:1], counts[:1]
-        for i in range(1, end):
+        # The part compacted before holds one sample per day: start at the first
+        # pair sharing a day after it (usually among the few samples that just
+        # aged past raw_from), so a prune costs what arrived since the last one.
+        first = next(
+            (
+                i
+                for i in range(max(1, self.compacted_to), end)
+                if times[i - 1] // _DAY_US == times[i] // _DAY_US
+            ),
+            0,
+        )
+        if not first:
+            self.compacted_to = end
+            return
+        k = first - 1
+        out_t, out_v = times[k:first], values[k:first]
+        out_l, out_c = limits[k:first], counts[k:first]
+        for i in range(first, end):
             t = times[i]
             if out_t[-1] // _DAY_US == t // _DAY_US:  # same UTC day
                 prev, count = out_c[-1], counts[i]
@@ -154,8 +174,8 @@ class Series:
                 out_v.append(values[i])
                 out_l.append(limits[i])
                 out_c.append(counts[i])
-        if len(out_t) < end:
-            times[:end], values[:end], limits[:end], counts[:end] = out_t, out_v, out_l, out_c
+        times[k:end], values[k:end], limits[k:end], counts[k:end] = out_t, out_v, out_l, out_c
+        self.compacted_to = k + len(out_t)
 
     def drop_before(self, at: datetime) -> None:
         """Drop the samples older than ``at``, but never the newest."""
@@ -171,6 +191,7 @@ class Series:
 
     def _drop_first(self, n: int) -> None:
         del self.times[:n], self.values[:n], self.limits[:n], self.counts[:n]
+        self.compacted_to = max(0, self.compacted_to - n)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Series):

@@ -11,6 +11,7 @@ and not journaled again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import orjson
 from sqlalchemy import text
@@ -67,3 +68,24 @@ async def accept(
         )
         accepted = len(rows.all())
     return accepted, len(events) - accepted
+
+
+_REPLAY = text(
+    """
+    UPDATE ingest_journal SET sent_at = NULL
+    WHERE accepted_at >= :since AND sent_at IS NOT NULL AND value IS NOT NULL
+      AND (CAST(:accounts AS text[]) IS NULL OR account_id = ANY(CAST(:accounts AS text[])))
+    """
+)
+
+
+async def mark_for_replay(
+    session: AsyncSession, since: datetime, accounts: Sequence[str] | None = None
+) -> int:
+    """Make the journal relay publish again what was accepted since ``since`` (of
+    ``accounts``, or all), in journal order (``crosssell replay``). Consumers'
+    inboxes drop what they applied already."""
+    result = await session.execute(
+        _REPLAY, {"since": since, "accounts": list(accounts) if accounts else None}
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

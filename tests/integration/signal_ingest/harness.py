@@ -30,6 +30,7 @@ _ids = itertools.count(1)
 
 
 def settings_for(isolated: Isolation, catalog_path: Path, **extra: Any) -> SignalIngestSettings:
+    extra = {"sweep_interval_s": 0, **extra}
     return SignalIngestSettings(
         database_url=isolated.pg_url,
         kafka_bootstrap_servers=isolated.bootstrap,
@@ -39,7 +40,6 @@ def settings_for(isolated: Isolation, catalog_path: Path, **extra: Any) -> Signa
         test_clock=True,
         ingest_hmac_secret=SECRET,
         catalog_path=catalog_path,
-        sweep_interval_s=0,
         **extra,
     )
 
@@ -156,11 +156,11 @@ class Pipeline:
 
 
 @asynccontextmanager
-async def running(isolated: Isolation, tmp: Path) -> AsyncIterator[Pipeline]:
+async def running(isolated: Isolation, tmp: Path, **settings: Any) -> AsyncIterator[Pipeline]:
     catalog_path = tmp / "catalog.yaml"
     shutil.copy(SAMPLE_CATALOG, catalog_path)
     keys = {scope: isolated.api_key(scope) for scope in ("read", "write", "admin")}
-    app = create_app(settings_for(isolated, catalog_path))
+    app = create_app(settings_for(isolated, catalog_path, **settings))
     async with serve(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
 
         async def ready() -> bool:

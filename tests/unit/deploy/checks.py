@@ -31,6 +31,9 @@ K8S = ROOT / "deploy" / "k8s"
 
 TOPIC_PARTITIONS = 8
 EMULATOR_PORT = 8443
+# A pod's SIGTERM: 5 s preStop, uvicorn up to 30 s for requests in flight, consumers
+# up to 20 s to finish their batch and commit, relay and loops up to 5 s; plus margin.
+TERMINATION_GRACE_S = 75
 # Read by ServiceSettings.load() from os.environ rather than being a field.
 META_ENV = {"CROSSSELL_SECRETS_DIR"}
 SECRET_WORDS = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY$", re.IGNORECASE)
@@ -525,8 +528,8 @@ def _check_deployment(
         resources.get("requests") or {}
     ).get("cpu"):
         problems.append(f"{what}: cpu and memory requests")
-    if pod.get("terminationGracePeriodSeconds") != 45:
-        problems.append(f"{what}: terminationGracePeriodSeconds must be 45")
+    if pod.get("terminationGracePeriodSeconds") != TERMINATION_GRACE_S:
+        problems.append(f"{what}: terminationGracePeriodSeconds must be {TERMINATION_GRACE_S}")
     problems += _check_pod_security(what, pod, container)
 
     # environment: every name a real setting of this service

@@ -145,7 +145,7 @@ SECRET = {
             lambda d: _find(d, "Deployment", "crm-sync")["spec"]["template"]["spec"].update(
                 terminationGracePeriodSeconds=30
             ),
-            "45",
+            "75",
         ),
         (
             lambda d: _config(d, "crosssell-play-orchestrator").update(SF_LOGIN_URL="x"),

@@ -4,13 +4,14 @@
 
 import { ApiError, apiKey, get, loadConfig, syncClock } from './api.js';
 import { html, mount, parseHash } from './dom.js';
+import { backtestView } from './views/backtest.js';
 import { pipelineView } from './views/pipeline.js';
 import { playView } from './views/play.js';
 import { playsView } from './views/plays.js';
 import { reviewsView } from './views/reviews.js';
 import { signalsView } from './views/signals.js';
 
-const VIEWS = { pipeline: pipelineView, plays: playsView, play: playView, signals: signalsView, reviews: reviewsView };
+const VIEWS = { pipeline: pipelineView, plays: playsView, play: playView, signals: signalsView, reviews: reviewsView, backtest: backtestView };
 const NAV = { play: 'plays' }; // a play's page lights up the Plays tab
 
 const $ = (id) => document.getElementById(id);
