@@ -60,6 +60,7 @@ from bench.common import (
     say,
     write_json,
 )
+from crosssell import dev_secrets
 from crosssell.services import SERVICES
 from shared.signature import sign
 
@@ -90,7 +91,8 @@ class System:
         self.offset = offset
         self.proc: subprocess.Popen[bytes] | None = None
         self.session: dict[str, Any] = {}
-        self.secret = ""
+        self.secrets: dict[str, str] = {}  # source -> ingest secret
+        self.sf_headers: dict[str, str] = {}  # the emulator's admin token
 
     def __enter__(self) -> System:
         env = {
@@ -130,8 +132,8 @@ class System:
             time.sleep(0.1)
         time.sleep(0.2)  # written in one go, but let the writer finish
         self.session = json.loads(session.read_text())
-        secrets = json.loads((self.data_dir / "dev-secrets.json").read_text())
-        self.secret = secrets["ingest_hmac_secret"]
+        dev = dev_secrets.load(self.data_dir)
+        self.secrets, self.sf_headers = dict(dev.ingest), dev.emulator_headers()
         self.ready_s = time.monotonic() - started
         return self
 
@@ -222,15 +224,15 @@ def background_event(run: str, i: int, now: datetime) -> dict[str, Any]:
 
 
 class Poster:
-    def __init__(self, http: httpx.AsyncClient, secret: str) -> None:
+    def __init__(self, http: httpx.AsyncClient, secrets: dict[str, str]) -> None:
         self.http = http
-        self.secret = secret.encode()
+        self.secrets = {source: secret.encode() for source, secret in secrets.items()}
 
     async def post(self, source: str, events: list[dict[str, Any]]) -> httpx.Response:
         body = orjson.dumps({"events": events})
         headers = {
             "X-Crosssell-Source": source,
-            "X-Crosssell-Signature": sign(self.secret, body, int(time.time())),
+            "X-Crosssell-Signature": sign(self.secrets[source], body, int(time.time())),
             "Content-Type": "application/json",
         }
         response = await self.http.post("/v1/events", content=body, headers=headers)
@@ -309,11 +311,15 @@ async def latency_bench(probes: int, rate: int, profile: bool, scratch: Path) ->
                 base_url=urls["signal_ingest"], timeout=30, trust_env=False, limits=limits
             ) as bg_http,
             httpx.AsyncClient(
-                base_url=system.session["sf_emulator"], verify=ca, timeout=30, trust_env=False
+                base_url=system.session["sf_emulator"],
+                verify=ca,
+                timeout=30,
+                trust_env=False,
+                headers=system.sf_headers,
             ) as sf,
             httpx.AsyncClient(timeout=30, trust_env=False, headers=auth) as api,
         ):
-            poster = Poster(ingest, system.secret)
+            poster = Poster(ingest, system.secrets)
             warmup = 3  # consumer groups joined, sessions and connections made: not timed
             accounts = [f"probe-{run}-{i:05d}" for i in range(probes + warmup)]
             now = datetime.now(UTC)
@@ -323,7 +329,7 @@ async def latency_bench(probes: int, rate: int, profile: bool, scratch: Path) ->
                     [profile_event(a, f"Probe {run} {a[-5:]}", now) for a in accounts[i : i + 500]],
                 )
             stop = asyncio.Event()
-            load = asyncio.create_task(background(Poster(bg_http, system.secret), run, rate, stop))
+            load = asyncio.create_task(background(Poster(bg_http, system.secrets), run, rate, stop))
             await asyncio.sleep(3.0)  # profiles folded in, the background load steady
 
             async def opportunities() -> int:

@@ -123,6 +123,8 @@ def serve(
     """Run one service (settings from the environment)."""
     import uvicorn
 
+    from shared.slow_headers import HeaderDeadlineProtocol
+
     spec = _spec(service)
     uvicorn.run(
         spec.factory,
@@ -132,6 +134,7 @@ def serve(
         log_level="warning",
         timeout_graceful_shutdown=30,
         workers=workers,
+        http=HeaderDeadlineProtocol,  # slow request headers are cut off
     )
 
 
@@ -459,18 +462,25 @@ def dlq_replay(
 def secrets_show(
     export: Annotated[
         bool,
-        typer.Option("--export", help='Shell lines for eval "$(...)": KEY=, INGEST_HMAC_SECRET='),
+        typer.Option(
+            "--export",
+            help='Shell lines for eval "$(...)": KEY=, PRODUCT_SECRET= (one per source), '
+            "INGEST_HMAC_SECRET= (the product source's)",
+        ),
     ] = False,
     session: SessionOpt = None,
 ) -> None:
-    """The API key `crosssell up` printed and the ingest signing secret (INGEST_HMAC_SECRET)."""
+    """The API key `crosssell up` printed and each source's ingest signing secret.
+
+    A secret signs only as its own source (``X-Crosssell-Source``).
+    """
     import shlex
 
     path, data = _session(session)
-    values = {
-        "KEY": str(data.get("api_key") or ""),
-        "INGEST_HMAC_SECRET": sessions.ingest_secret(path, data) or "",
-    }
+    per_source = sessions.ingest_secrets(path, data)
+    values = {"KEY": str(data.get("api_key") or "")}
+    values.update({f"{source.upper()}_SECRET": secret for source, secret in per_source.items()})
+    values["INGEST_HMAC_SECRET"] = per_source.get("product", "")
     if export:
         for name, value in values.items():
             print(f"export {name}={shlex.quote(value)}")

@@ -98,11 +98,13 @@ def api_keys_file(path: Path, session: dict[str, Any]) -> Path:
     return Path(session.get("api_keys_file") or data_dir(path, session) / "api_keys.json")
 
 
-def ingest_secret(path: Path, session: dict[str, Any]) -> str | None:
-    """The signing secret of ``POST /v1/events`` the system was started with."""
+def ingest_secrets(path: Path, session: dict[str, Any]) -> dict[str, str]:
+    """The per-source signing secrets of ``POST /v1/events`` the system was started
+    with (``crosssell up`` keeps them in ``dev-secrets.json``)."""
     secrets_file = data_dir(path, session) / "dev-secrets.json"
     try:
-        value = json.loads(secrets_file.read_text()).get("ingest_hmac_secret")
+        data = json.loads(secrets_file.read_text())
     except (OSError, ValueError):
-        return None
-    return str(value) if value else None
+        return {}
+    found = data.get("ingest_source_secrets") or {}
+    return {str(k): str(v) for k, v in found.items() if v}

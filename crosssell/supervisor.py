@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import signal
 import socket
 import ssl
@@ -25,6 +24,8 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from crosssell import dev_secrets
+from crosssell.dev_secrets import emulator_env, secrets_note
 from crosssell.drain import DEFAULT_TIMEOUT_S, DrainOutcome, stop_accepting_and_drain
 from crosssell.services import SERVICES
 from crosssell.session import remember
@@ -188,23 +189,9 @@ class Supervisor:
         if self.with_emulator:
             _require_free_port(self.emulator_port, "the Salesforce emulator")
             console.print("starting the Salesforce emulator ...")
-            self._spawn(
-                "sf_emulator",
-                [
-                    "sf-emulator",
-                    "--port",
-                    str(self.emulator_port),
-                    "--state-dir",
-                    str(self.data_dir / "sf"),
-                    "--outbound-url",
-                    f"http://127.0.0.1:{self.ports['crm_sync']}/v1/salesforce/outbound-message",
-                    # "--x=value": a generated secret may begin with "-"
-                    f"--client-id={env['SF_CLIENT_ID']}",
-                    f"--client-secret={env['SF_CLIENT_SECRET']}",
-                    "--enforce-validation-rules",  # as a real org does (also the default)
-                ],
-                env,
-            )
+            args = ["sf-emulator", "--port", str(self.emulator_port)]
+            args += ["--state-dir", str(self.data_dir / "sf")]
+            self._spawn("sf_emulator", args, self._emulator_env(env))
             self._wait_http(f"https://127.0.0.1:{self.emulator_port}/admin/health", "sf_emulator")
         for name, port in self.ports.items():
             console.print(f"starting {name} on :{port} ...")
@@ -212,23 +199,13 @@ class Supervisor:
         for name, port in self.ports.items():
             self._wait_http(f"http://127.0.0.1:{port}/readyz", name)
 
-    def _dev_secrets(self) -> dict[str, str]:
-        """Secrets for this local system, made once and kept (0600) under the data dir."""
-        path = self.data_dir / "dev-secrets.json"
-        if path.exists():
-            data: dict[str, str] = json.loads(path.read_text())
-            return data
-        data = {
-            "ingest_hmac_secret": secrets.token_urlsafe(32),
-            "sf_client_secret": secrets.token_urlsafe(24),
-            "sf_webhook_secret": secrets.token_urlsafe(24),
-        }
-        path.write_text(json.dumps(data, indent=2))
-        os.chmod(path, 0o600)
-        return data
+    def _emulator_env(self, env: dict[str, str]) -> dict[str, str]:
+        """Its secrets by environment only (``ps`` shows every argument)."""
+        crm_sync = f"http://127.0.0.1:{self.ports['crm_sync']}/v1/salesforce/outbound-message"
+        return emulator_env(env, crm_sync, dev_secrets.load(self.data_dir))
 
     def _service_env(self) -> dict[str, str]:
-        dev = self._dev_secrets()
+        dev = dev_secrets.ensure(self.data_dir)
         env = {
             **os.environ,
             "DATABASE_URL": str(self.postgres_url),
@@ -236,13 +213,14 @@ class Supervisor:
             "CROSSSELL_API_KEYS_FILE": str(self.data_dir / "api_keys.json"),
             "CROSSSELL_LOG_FORMAT": os.environ.get("CROSSSELL_LOG_FORMAT", "json"),
         }
-        env.setdefault("INGEST_HMAC_SECRET", dev["ingest_hmac_secret"])
+        env.setdefault("INGEST_SOURCE_SECRETS", json.dumps(dev.ingest))
         if self.with_emulator:
             env.setdefault("SF_LOGIN_URL", f"https://127.0.0.1:{self.emulator_port}")
             env.setdefault("SF_CA_PATH", str(self.data_dir / "sf" / "ca.pem"))
             env.setdefault("SF_CLIENT_ID", "crosssell-up")
-            env.setdefault("SF_CLIENT_SECRET", dev["sf_client_secret"])
-            env.setdefault("SF_WEBHOOK_SECRET", dev["sf_webhook_secret"])
+            env.setdefault("SF_CLIENT_SECRET", dev.sf_client_secret)
+            env.setdefault("SF_WEBHOOK_SECRET", dev.sf_webhook_secret)
+            env.setdefault("SF_OUTBOUND_TOKEN", dev.sf_outbound_token)
         if self.test_clock:
             env["CROSSSELL_TEST_CLOCK"] = "1"
         # The ops console on play_orchestrator calls the other services from the browser.
@@ -331,6 +309,7 @@ class Supervisor:
             "API key and ingest signing secret in a shell: "
             '[bold]eval "$(crosssell secrets show --export)"[/] (sets KEY, INGEST_HMAC_SECRET)'
         )
+        out.print(secrets_note(self.data_dir), markup=False, highlight=False, soft_wrap=True)
         out.print(f"logs: {self.logs}   stop: Ctrl-C")
         sys.stdout.flush()
 

@@ -59,6 +59,9 @@ class ServiceSettings(BaseSettings):
     outbox_retention_s: int = Field(default=7 * 24 * 3600, ge=0)
     broker_epoch_check_s: float = Field(default=3.0, gt=0, le=3600)
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    # A request body must keep coming and be complete in time (shared.body_deadline).
+    body_idle_timeout_s: float = Field(default=10.0, gt=0, le=600, alias="CROSSSELL_BODY_IDLE_S")
+    body_total_timeout_s: float = Field(default=30.0, gt=0, le=3600, alias="CROSSSELL_BODY_TOTAL_S")
     console_origins: str = Field(
         default="http://127.0.0.1:8002,http://localhost:8002",
         alias="CROSSSELL_CONSOLE_ORIGINS",

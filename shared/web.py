@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
@@ -17,9 +16,13 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared.auth import AdminScope
+from shared.body_deadline import BodyDeadline
 from shared.clock import TestClock
 from shared.guards import RequestGuards
+from shared.headers import SecurityHeaders
 from shared.runtime import ServiceRuntime
+from shared.timerange import UtcDatetime
 
 
 def get_runtime(request: Request) -> ServiceRuntime:
@@ -31,7 +34,7 @@ RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
 class ClockBody(BaseModel):
-    now: datetime
+    now: UtcDatetime
 
 
 class ConsoleCors:
@@ -91,7 +94,7 @@ def _ops_router(test_clock: bool) -> APIRouter:
     if test_clock:
 
         @router.post("/v1/admin/clock", tags=["ops"])
-        async def set_clock(body: ClockBody, runtime: RuntimeDep) -> dict[str, str]:
+        async def set_clock(body: ClockBody, runtime: RuntimeDep, _: AdminScope) -> dict[str, str]:
             clock = runtime.clock
             if not isinstance(clock, TestClock):
                 raise HTTPException(404, "the test clock is off")
@@ -169,6 +172,8 @@ def create_service_app(
         RequestGuards, max_body_bytes=max_body_bytes, own_limit_paths=own_body_limit_paths
     )
     app.add_middleware(ConsoleCors)
+    app.add_middleware(BodyDeadline)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the guards' too
     app.include_router(_ops_router(test_clock))
     for router in routers:
         app.include_router(router)

@@ -11,6 +11,8 @@ kill everything but the org.
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 import ssl
 import subprocess
@@ -18,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 from typing import IO
+from urllib.parse import quote
 
 import httpx
 
@@ -34,6 +37,8 @@ class Org:
         self.client_id = "crosssell-chaos"
         self.client_secret = secrets.token_urlsafe(24)
         self.webhook_secret = secrets.token_urlsafe(24)
+        self.outbound_token = secrets.token_urlsafe(24)
+        self.admin_token = secrets.token_urlsafe(24)
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -53,6 +58,29 @@ class Org:
             "SF_CLIENT_ID": self.client_id,
             "SF_CLIENT_SECRET": self.client_secret,
             "SF_WEBHOOK_SECRET": self.webhook_secret,
+            "SF_OUTBOUND_TOKEN": self.outbound_token,
+        }
+
+    def admin_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
+    def _emulator_env(self) -> dict[str, str]:
+        """Its secrets by environment only (``ps`` shows every argument), the
+        Outbound Message URL carrying the token as a real org's does."""
+        from services.crm_sync.settings import DEFAULT_OUTBOUND_FIELDS
+
+        outbound = f"http://127.0.0.1:{self.crm_sync_port}/v1/salesforce/outbound-message"
+        rule = {
+            "object": "Opportunity",
+            "fields": list(DEFAULT_OUTBOUND_FIELDS),
+            "endpoint_url": f"{outbound}?token={quote(self.outbound_token, safe='')}",
+        }
+        return {
+            **os.environ,
+            "SF_EMULATOR_CLIENT_ID": self.client_id,
+            "SF_EMULATOR_CLIENT_SECRET": self.client_secret,
+            "SF_EMULATOR_ADMIN_TOKEN": self.admin_token,
+            "SF_EMULATOR_OUTBOUND_RULES": json.dumps([rule]),
         }
 
     @property
@@ -64,16 +92,12 @@ class Org:
             return
         self.logs.mkdir(parents=True, exist_ok=True)
         self._log = open(self.logs / "sf_emulator.log", "ab")  # noqa: SIM115 - closed in stop
-        outbound = f"http://127.0.0.1:{self.crm_sync_port}/v1/salesforce/outbound-message"
         self._proc = subprocess.Popen(
             [
                 *(sys.executable, "-m", "crosssell.cli", "sf-emulator"),
                 *("--port", str(self.port), "--state-dir", str(self.state_dir)),
-                *("--outbound-url", outbound),
-                # "--x=value": a generated secret may begin with "-"
-                f"--client-id={self.client_id}",
-                f"--client-secret={self.client_secret}",
             ],
+            env=self._emulator_env(),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,  # noqa: PLW1509

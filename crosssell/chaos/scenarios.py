@@ -147,7 +147,7 @@ class Run:
         batches = max(1, -(-sizes.events // 500))
         self.sender = Sender(
             system.url("signal_ingest", "/v1/events"),
-            system.ingest_secret,
+            system.ingest_secrets,
             self.events,
             pace_s=sizes.stream_s / batches,
         )

@@ -98,14 +98,14 @@ class Sender:
     def __init__(
         self,
         url: str,
-        secret: str,
+        secrets: dict[str, str],  # source -> its ingest secret
         events: list[Event],
         *,
         give_up_after_s: float = 600.0,
         pace_s: float = 0.0,
     ) -> None:
         self.url = url
-        self.secret = secret.encode()
+        self.secrets = {source: secret.encode() for source, secret in secrets.items()}
         self.plan = send_order(events)
         self.stats = SendStats(events=len(events))
         self.give_up_after_s = give_up_after_s
@@ -163,7 +163,7 @@ class Sender:
             headers = {
                 "Content-Type": "application/json",
                 "X-Crosssell-Source": source,
-                "X-Crosssell-Signature": sign(self.secret, body, int(time.time())),
+                "X-Crosssell-Signature": sign(self.secrets[source], body, int(time.time())),
             }
             sent_at = time.monotonic()
             try:

@@ -19,7 +19,6 @@ stopped through its own ``pg_ctl``, the emulator's ``/admin/faults``.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import ssl
@@ -34,6 +33,7 @@ import asyncpg
 import httpx
 import psutil
 
+from crosssell import dev_secrets
 from crosssell.backlog import consumer_lag, run_async, unsent
 from crosssell.chaos.org import Org
 from crosssell.services import SERVICES
@@ -91,7 +91,7 @@ class ChaosSystem:
         self.supervisor = self._new_supervisor()
         self._log = log or (lambda _msg: None)
         self.api_key = ""
-        self.ingest_secret = ""
+        self.ingest_secrets: dict[str, str] = {}  # source -> secret (dev-secrets.json)
         self.http: httpx.Client | None = None
         self.sf: httpx.Client | None = None
 
@@ -106,8 +106,8 @@ class ChaosSystem:
             self.org.stop()
             raise
         self._check_environment()
-        secrets = json.loads((self.data_dir / "dev-secrets.json").read_text())
-        self.ingest_secret = secrets["ingest_hmac_secret"]
+        dev = dev_secrets.load(self.data_dir)
+        self.ingest_secrets = dict(dev.ingest)
         self.http = httpx.Client(
             headers={"Authorization": f"Bearer {self.api_key}"}, timeout=30, trust_env=False
         )
@@ -117,6 +117,7 @@ class ChaosSystem:
             verify=ca,
             timeout=30,
             trust_env=False,
+            headers=self.org.admin_headers(),
         )
         return time.monotonic() - started
 

@@ -41,7 +41,12 @@ class Session:
     urls: dict[str, str]
     sf_emulator: str | None
     sf_ca_path: str | None
-    ingest_secret: str
+    ingest_secret: str  # one secret for every source (given, or an older dev-secrets file)
+    ingest_secrets: dict[str, str] = field(default_factory=dict)  # per source (crosssell up)
+    sf_admin_token: str | None = None  # the emulator's /admin
+
+    def secret_for(self, source: str) -> str:
+        return self.ingest_secrets.get(source) or self.ingest_secret
 
 
 def load_session(
@@ -60,14 +65,25 @@ def load_session(
         raise DemoError(f"{path} has no URL for {', '.join(missing)}")
     secret = ingest_secret or os.environ.get("INGEST_HMAC_SECRET")
     secrets_file = path.parent / "dev-secrets.json"
-    if not secret and secrets_file.exists():
-        secret = json.loads(secrets_file.read_text()).get("ingest_hmac_secret")
-    if not secret:
+    dev: dict[str, Any] = json.loads(secrets_file.read_text()) if secrets_file.exists() else {}
+    # The system beside the session file checks exactly these; a given secret (or
+    # INGEST_HMAC_SECRET left in the shell) signs only for sources not among them.
+    per_source = dict(dev.get("ingest_source_secrets") or {})
+    secret = secret or dev.get("ingest_hmac_secret") or ""
+    if not secret and not per_source:
         raise DemoError(f"no ingest secret: pass --ingest-secret (none in {secrets_file})")
     key = api_key or raw.get("api_key")
     if not key:
         raise DemoError(f"no API key in {path}: pass --api-key")
-    return Session(key, urls, raw.get("sf_emulator"), raw.get("sf_ca_path"), secret)
+    return Session(
+        key,
+        urls,
+        raw.get("sf_emulator"),
+        raw.get("sf_ca_path"),
+        secret,
+        per_source,
+        dev.get("sf_emulator_admin_token"),
+    )
 
 
 @dataclass
@@ -151,8 +167,13 @@ class Api:
         self.sf: httpx.Client | None = None
         if session.sf_emulator and session.sf_ca_path and Path(session.sf_ca_path).exists():
             context = ssl.create_default_context(cafile=session.sf_ca_path)
+            admin = session.sf_admin_token
             self.sf = httpx.Client(
-                base_url=session.sf_emulator, verify=context, timeout=timeout_s, trust_env=False
+                base_url=session.sf_emulator,
+                verify=context,
+                timeout=timeout_s,
+                trust_env=False,
+                headers={"Authorization": f"Bearer {admin}"} if admin else None,
             )
 
     def close(self) -> None:
@@ -187,7 +208,7 @@ class Api:
         body = orjson.dumps({"events": batch})
         url = self.url("signal_ingest", "/v1/events")
         for attempt in range(attempts):
-            signature = sign(self.session.ingest_secret.encode(), body, int(time.time()))
+            signature = sign(self.session.secret_for(source).encode(), body, int(time.time()))
             headers = {
                 "Content-Type": "application/json",
                 "X-Crosssell-Source": source,

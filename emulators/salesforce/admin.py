@@ -1,6 +1,11 @@
-"""Admin endpoints (no auth; dev/test only) under ``/admin``.
+"""Admin endpoints (dev/test only) under ``/admin``.
 
-GET    /admin/health                       liveness + org id
+They can wipe records and inject faults, so when the org has an admin token
+(``crosssell up`` and the CLI always set one) every route needs
+``Authorization: Bearer <token>`` (401 otherwise); ``/admin/health`` answers
+anyone, but names the org only to the token's holder.
+
+GET    /admin/health                       liveness (+ org id with the token)
 GET    /admin/usage                        {"used", "limit", "by_kind", "refused"}
 POST   /admin/usage                        {"used"?: int, "limit"?: int} set counter/allocation
 POST   /admin/faults                       add a fault (see FaultSpec); returns it
@@ -21,9 +26,10 @@ POST   /admin/reset                        records, usage, faults, sessions, out
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict
 
 from emulators.salesforce.errors import SfError
@@ -65,11 +71,30 @@ class OutboundRuleSpec(BaseModel):
     action_id: str | None = None
 
 
-def admin_router(org: Org) -> APIRouter:
-    router = APIRouter(prefix="/admin", tags=["admin"])
+def _authorized(org: Org, request: Request) -> bool:
+    expected = org.config.admin_token
+    if expected is None:
+        return True
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        expected.encode(), given.strip().encode()
+    )
 
-    @router.get("/health")
-    async def health() -> dict[str, Any]:
+
+def admin_router(org: Org) -> APIRouter:
+    def require_token(request: Request) -> None:
+        if not _authorized(org, request):
+            raise HTTPException(
+                401, "admin token missing or wrong", headers={"WWW-Authenticate": "Bearer"}
+            )
+
+    open_router = APIRouter(prefix="/admin", tags=["admin"])
+    router = APIRouter(dependencies=[Depends(require_token)])  # under open_router's prefix
+
+    @open_router.get("/health")
+    async def health(request: Request) -> dict[str, Any]:
+        if not _authorized(org, request):
+            return {"status": "ok"}
         return {"status": "ok", "org_id": org.config.org_id, "base_url": org.base_url}
 
     @router.get("/usage")
@@ -194,7 +219,8 @@ def admin_router(org: Org) -> APIRouter:
         org.outbound.log.clear()
         return {"status": "reset"}
 
-    return router
+    open_router.include_router(router)
+    return open_router
 
 
 def _object(org: Org, sobject: str) -> Any:

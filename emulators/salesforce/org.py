@@ -47,6 +47,7 @@ class OrgConfig:
     outbound_rules: tuple[dict[str, Any], ...] = ()
     outbound_retry: RetryPolicy = field(default_factory=RetryPolicy)
     outbound_verify: bool | str = False
+    admin_token: str | None = None  # None: /admin is open (in-process tests)
 
 
 @dataclass

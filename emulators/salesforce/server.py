@@ -19,7 +19,12 @@ also reads an environment variable ``SF_EMULATOR_<NAME>``:
   --daily-limit N             daily API allocation in Sforce-Limit-Info (100000)
   --session-ttl-s SECONDS     access-token lifetime (7200)
   --org-id ID                 organization id (00D000000000001AAA)
-  --client-id / --client-secret   accepted OAuth2 client credentials
+  --client-id ID               accepted OAuth2 client id; its secret is read from
+                              SF_EMULATOR_CLIENT_SECRET only (never an argument:
+                              a command line is visible to every local user)
+  SF_EMULATOR_ADMIN_TOKEN     the bearer token /admin/* requires (environment
+                              only); without one the CLI makes one and writes it
+                              to STATE_DIR/admin-token (0600)
   --outbound-rules JSON|FILE  outbound rules: a JSON list, or a .json/.yaml file,
                               of {"object", "fields", "endpoint_url"}
   --outbound-rule SPEC        repeatable shorthand Object:Field1,Field2@URL
@@ -39,6 +44,7 @@ import argparse
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -61,6 +67,8 @@ from emulators.salesforce.outbound import RetryPolicy
 from emulators.salesforce.standard_objects import default_metadata_dir
 
 DEFAULTS = OrgConfig()
+# Secrets are read from these variables only: no option takes them (``ps`` shows arguments).
+ENV_ONLY = ("SF_EMULATOR_CLIENT_SECRET", "SF_EMULATOR_ADMIN_TOKEN")
 
 
 class _QuietShutdown(logging.Filter):
@@ -82,6 +90,7 @@ class EmulatorServer:
         org_id: str = DEFAULTS.org_id,
         client_id: str = DEFAULTS.client_id,
         client_secret: str = DEFAULTS.client_secret,
+        admin_token: str | None = None,
         enforce_validation_rules: bool = True,
         metadata_dir: Path | None = None,
         outbound_retry: RetryPolicy | None = None,
@@ -100,6 +109,7 @@ class EmulatorServer:
                 org_id=org_id,
                 client_id=client_id,
                 client_secret=client_secret,
+                admin_token=admin_token,
                 daily_limit=daily_limit,
                 session_ttl_s=session_ttl_s,
                 enforce_validation_rules=enforce_validation_rules,
@@ -253,7 +263,6 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     parser.add_argument("--org-id", default=opt("org-id", DEFAULTS.org_id))
     parser.add_argument("--client-id", default=opt("client-id", DEFAULTS.client_id))
-    parser.add_argument("--client-secret", default=opt("client-secret", DEFAULTS.client_secret))
     parser.add_argument(
         "--outbound-rules", type=_load_rules, default=_load_rules(opt("outbound-rules", ""))
     )
@@ -281,7 +290,12 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     return parser
 
 
-def server_from_args(argv: Sequence[str] | None, env: Mapping[str, str]) -> EmulatorServer:
+def server_from_args(
+    argv: Sequence[str] | None, env: Mapping[str, str], *, token_file: bool = False
+) -> EmulatorServer:
+    """The server the arguments and ``SF_EMULATOR_*`` variables describe; with
+    ``token_file`` and no ``SF_EMULATOR_ADMIN_TOKEN``, /admin takes the token in
+    ``STATE_DIR/admin-token`` (made if missing)."""
     args = build_parser(env).parse_args(argv)
     return EmulatorServer(
         host=args.host,
@@ -292,7 +306,9 @@ def server_from_args(argv: Sequence[str] | None, env: Mapping[str, str]) -> Emul
         session_ttl_s=args.session_ttl_s,
         org_id=args.org_id,
         client_id=args.client_id,
-        client_secret=args.client_secret,
+        client_secret=env.get("SF_EMULATOR_CLIENT_SECRET", DEFAULTS.client_secret),
+        admin_token=env.get("SF_EMULATOR_ADMIN_TOKEN")
+        or (admin_token_file(args.state_dir) if token_file else None),
         outbound_rules=[*args.outbound_rules, *args.outbound_rule],
         outbound_retry=RetryPolicy(
             args.outbound_retry_initial_s, args.outbound_retry_cap_s, args.outbound_give_up_s
@@ -303,19 +319,31 @@ def server_from_args(argv: Sequence[str] | None, env: Mapping[str, str]) -> Emul
     )
 
 
+def admin_token_file(state_dir: Path) -> str:
+    """A token for /admin kept in ``STATE_DIR/admin-token`` (0600), made once."""
+    path = state_dir / "admin-token"
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
 def _announce(server: EmulatorServer) -> None:
     sys.stdout.write(
         f"Salesforce emulator at {server.base_url} (org {server.org_id})\n"
         f"  CA file: {server.ca_path}\n"
         f"  token:   POST {server.base_url}/services/oauth2/token (client id {server.client_id})\n"
         f"  admin:   {server.base_url}/admin/docs\n"
+        f"           Authorization: Bearer <SF_EMULATOR_ADMIN_TOKEN, "
+        f"or {server.state_dir}/admin-token>\n"
     )
     sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point (``crosssell sf-emulator``); blocks until SIGINT/SIGTERM."""
-    server_from_args(argv, os.environ).serve_forever(on_ready=_announce)
+    server_from_args(argv, os.environ, token_file=True).serve_forever(on_ready=_announce)
     return 0
 
 

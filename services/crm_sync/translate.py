@@ -32,6 +32,7 @@ from services.crm_sync.domain import fields as f
 from shared.messages import plays as wire
 from shared.messages.crm import OpportunityChanged
 from shared.messages.envelope import Envelope
+from shared.timerange import utc_in_range
 
 SOURCE = "crm_sync"
 # Text fields with a length limit in the org: a longer value would be refused for good.
@@ -114,9 +115,10 @@ def parse_instant(value: object) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value)
+        utc_in_range(moment)  # aware and within the supported range, else absent
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
+    return moment
 
 
 def opportunity_changed(

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from services.play_orchestrator import handlers
 from services.play_orchestrator.adapters import queries
@@ -42,16 +42,18 @@ from services.play_orchestrator.domain import (
 from services.play_orchestrator.ports import ConcurrentUpdate, PlayNotFound
 from services.play_orchestrator.views import PlayDetail, PlayItem, PlayPage
 from services.play_orchestrator.views import rounded as rounded_metrics
+from shared import cursors
 from shared.auth import Principal, ReadScope, WriteScope
 from shared.kafka.topics import PLAYS
 from shared.runtime import ServiceRuntime
+from shared.timerange import UtcDatetime
 from shared.web import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["plays"])
 Limit = Annotated[int, Query(ge=1, le=200, description="page size (at most 200)")]
 CursorParam = Annotated[str | None, Query(description="next_cursor of the previous page")]
 PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "cursor is not a next_cursor this API issued"},
+    **cursors.RESPONSE_DOC,
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such play"},
@@ -65,7 +67,7 @@ BODY_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 class MeetingBody(BaseModel):
-    meeting_at: AwareDatetime
+    meeting_at: UtcDatetime
     attendees: list[str] = Field(min_length=1)
     agenda: str = ""
     next_step: str = ""
@@ -83,13 +85,13 @@ class SponsorBody(BaseModel):
     name: str
     title: str
     contact_id: str | None = None
-    last_touch: AwareDatetime | None = None
+    last_touch: UtcDatetime | None = None
     relationship_owner: str | None = None
 
 
 class ExceptionBody(BaseModel):
     reason: str = Field(description="written reason, at least 20 characters")
-    new_deadline: AwareDatetime | None = None
+    new_deadline: UtcDatetime | None = None
     extension_days: int | None = None
 
 
@@ -188,8 +190,8 @@ async def get_play(play_id: str, runtime: RuntimeDep, _: ReadScope) -> PlayDetai
 async def get_pipeline_metrics(
     runtime: RuntimeDep,
     _: ReadScope,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: UtcDatetime | None = None,
+    until: UtcDatetime | None = None,
 ) -> PipelineMetrics:
     """Over ``[since, until)`` (default: the last 90 days). See
     ``adapters/metrics_sql.py`` for every definition (eligible accounts: the
@@ -300,7 +302,7 @@ async def _invalid(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _bad_cursor(_: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=400)
+    return cursors.bad_cursor_response()
 
 
 async def _conflict(_: Request, exc: Exception) -> JSONResponse:

@@ -16,13 +16,14 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.play_orchestrator.adapters.tables import ACTIVE_SQL
 from services.play_orchestrator.settings import PlayOrchestratorSettings
 from shared.auth import ReadScope
+from shared.timerange import UtcDatetime
 from shared.web import RuntimeDep
 
 STATIC_DIR = Path(__file__).resolve().parent / "console" / "static"
@@ -144,8 +145,8 @@ def console_router(settings: PlayOrchestratorSettings) -> APIRouter:
     async def funnel(
         runtime: RuntimeDep,
         _: ReadScope,
-        since: AwareDatetime | None = None,
-        until: AwareDatetime | None = None,
+        since: UtcDatetime | None = None,
+        until: UtcDatetime | None = None,
     ) -> FunnelView:
         """The play funnel (open -> briefed -> meeting booked -> discovery ->
         sponsor -> won) of plays opened in ``[since, until)`` (default: the

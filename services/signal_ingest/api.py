@@ -23,8 +23,10 @@ from services.signal_ingest.adapters.signal_store import signal_from_row
 from services.signal_ingest.adapters.tables import signals as signals_table
 from services.signal_ingest.catalog_store import CatalogStore
 from services.signal_ingest.domain import CatalogError, Signal, account_view, play_score
+from shared import cursors
 from shared.auth import AdminScope, ReadScope
 from shared.messages.signals import SIGNAL_TYPES
+from shared.timerange import utc_in_range
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["signals"])
@@ -100,12 +102,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, signal_id = orjson.loads(raw)
         detected_at = datetime.fromisoformat(at)
-        if detected_at.tzinfo is None or not isinstance(signal_id, str):
+        if not isinstance(signal_id, str):
             raise ValueError("bad cursor")
+        utc_in_range(detected_at)  # aware, and SQL can compare it
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor: not a cursor this API issued"
-        ) from exc
+        raise cursors.bad_cursor() from exc
     return detected_at, signal_id
 
 

@@ -145,18 +145,11 @@ async def post_churnzero(
     """
     settings = _settings(runtime)
     body = await read_limited(request, settings.max_body_bytes)
-    payload = decode_json(body)
     if x_crosssell_signature is not None:
         auth.check_signature(settings, "churnzero", x_crosssell_signature, body)
+        payload = decode_json(body)
     else:
-        keys = (
-            {a.get("appKey") for a in payload if isinstance(a, dict)}
-            if isinstance(payload, list)
-            else set()
-        )
-        auth.check_token(
-            settings.churnzero_token, keys.pop() if len(keys) == 1 else None, "ChurnZero appKey"
-        )
+        payload = auth.check_churnzero_app_key(settings.churnzero_token, body)
     events, rejected = _mapped(request.app.state.mappings.churnzero(payload, runtime.clock.now()))
     return await _publish(runtime, events, rejected)
 

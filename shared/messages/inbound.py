@@ -9,7 +9,7 @@ add fields without breaking us; unknown *types* are rejected.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -25,6 +25,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from shared.timerange import UtcDate, utc_in_range
 
 EventType = Literal[
     "usage.metric",
@@ -111,7 +113,7 @@ class ProductHolding(_Data):
     product: Key
     tier: Key
     acv: Quantity
-    renewal_date: date
+    renewal_date: UtcDate
     adoption_pct: Annotated[float, BeforeValidator(_not_bool), Field(ge=0, le=100)]
 
 
@@ -135,7 +137,7 @@ class AccountProfileData(_Data):
 class AccountRenewalData(_Data):
     product: Key
     status: Literal["negotiating", "renewed", "churned"]
-    renewal_date: date
+    renewal_date: UtcDate
 
 
 class AccountEscalationData(_Data):
@@ -179,7 +181,7 @@ class CanonicalEvent(BaseModel):
     @field_validator("occurred_at")
     @classmethod
     def _to_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        return utc_in_range(value)
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

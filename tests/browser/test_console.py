@@ -139,7 +139,7 @@ def _console_in_a_browser(tmp_path: Path, notes: list[str]) -> None:
             "CONSOLE_URL": f"{session['urls']['play_orchestrator']}/console/",
             "API_KEY": session["api_key"],
             "SIGNAL_INGEST_URL": session["urls"]["signal_ingest"],
-            "INGEST_SECRET": secrets["ingest_hmac_secret"],
+            "INGEST_SECRET": secrets["ingest_source_secrets"]["csm"],  # the spec signs as csm
             "ARTIFACTS_DIR": str(ARTIFACTS),
             "CHROMIUM_PATH": str(CHROMIUM),
         }

@@ -21,6 +21,7 @@ import httpx
 import psutil
 import pytest
 
+from crosssell import dev_secrets
 from tests.support import early, system
 
 OFFSET = 100  # keep clear of a system the developer may be running on the default ports
@@ -91,8 +92,12 @@ def _up_demo_and_clean_stop(tmp_path: Path, notes: list[str]) -> None:
         ).json()
         assert plays["items"], "the demo produced no play"
         ca = ssl.create_default_context(cafile=session["sf_ca_path"])
+        admin = dev_secrets.load(data_dir).emulator_headers()  # the emulator's admin token
         opportunities = httpx.get(
-            f"{session['sf_emulator']}/admin/records/Opportunity", verify=ca, timeout=10
+            f"{session['sf_emulator']}/admin/records/Opportunity",
+            verify=ca,
+            timeout=10,
+            headers=admin,
         ).json()
         records = opportunities["records"] if isinstance(opportunities, dict) else opportunities
         assert records, "no Opportunity reached the Salesforce emulator"

@@ -13,7 +13,6 @@ The real command as a subprocess on ports of its own (offset 1600):
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import threading
@@ -26,6 +25,7 @@ import orjson
 import psutil
 import pytest
 
+from crosssell import dev_secrets
 from crosssell.chaos.stream import Sender, book_events
 from shared.signature import sign
 from tests.support import system
@@ -71,22 +71,22 @@ def _stop(up: subprocess.Popen[bytes], sig: int, timeout_s: float = 240.0) -> st
     return out.decode(errors="replace")
 
 
-def _secret(data_dir: Path) -> str:
-    secret: str = json.loads((data_dir / "dev-secrets.json").read_text())["ingest_hmac_secret"]
-    return secret
+def _secrets(data_dir: Path) -> dict[str, str]:
+    """source -> its ingest secret, as ``crosssell up`` wrote them."""
+    return dict(dev_secrets.load(data_dir).ingest)
 
 
 def _push(data_dir: Path, events: int, seed: int) -> Sender:
     now = datetime.now(UTC).replace(microsecond=0)
-    return Sender(INGEST, _secret(data_dir), book_events(seed, events, now), give_up_after_s=120)
+    return Sender(INGEST, _secrets(data_dir), book_events(seed, events, now), give_up_after_s=120)
 
 
 def _post_until_exit(
     up: subprocess.Popen[bytes], data_dir: Path, answers: list[httpx.Response]
 ) -> None:
     """What a sender meets while the system stops: one small signed batch, again and again."""
-    secret = _secret(data_dir).encode()
     source, batch = _push(data_dir, 5, seed=99).plan[0]
+    secret = _secrets(data_dir)[source].encode()
     body = orjson.dumps({"events": batch})
     with httpx.Client(timeout=10, trust_env=False) as http:
         while up.poll() is None:

@@ -53,6 +53,8 @@ async def base_urls(
             "signal_ingest": signal_ingest,
             "play_orchestrator": play_orchestrator,
             "crm_sync": crm_sync,
+            "admin_key": iso.api_key("admin"),
+            "read_key": iso.api_key("read"),
         }
 
 
@@ -70,5 +72,10 @@ async def test_ops_endpoints(service: str, base_urls: dict[str, str]) -> None:
         assert "crosssell_dependency_up" in (await http.get("/metrics")).text
         assert (await http.get("/openapi.json")).json()["info"]["title"] == service
         assert (await http.get("/docs")).status_code == 200
-        clock = await http.post("/v1/admin/clock", json={"now": "2026-11-02T14:00:00Z"})
+        now = {"now": "2026-11-02T14:00:00Z"}
+        assert (await http.post("/v1/admin/clock", json=now)).status_code == 401
+        read = {"Authorization": f"Bearer {base_urls['read_key']}"}
+        assert (await http.post("/v1/admin/clock", json=now, headers=read)).status_code == 403
+        admin = {"Authorization": f"Bearer {base_urls['admin_key']}"}
+        clock = await http.post("/v1/admin/clock", json=now, headers=admin)
         assert clock.json() == {"now": "2026-11-02T14:00:00+00:00"}

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from tests.security.log_check import LogSpy
 from tests.security.support import (
     TALLY,
     Keys,
     Service,
+    count,
     make_keys,
     post_events,
     running,
@@ -46,6 +48,7 @@ async def system(
     tmp = tmp_path_factory.mktemp("security")
     iso = new_isolation(pg_url, kafka_bootstrap, tmp)
     keys = make_keys(iso.api_keys_file)
+    spy = LogSpy()
     async with (
         running("signal_ingest", iso, tmp) as ingest,
         running("play_orchestrator", iso, tmp) as plays,
@@ -54,6 +57,7 @@ async def system(
             base_url=ingest.base_url, timeout=20, headers=Keys.bearer(keys.admin)
         ) as http,
     ):
+        spy.install()  # after the services configured their logging
         (profile_source, profile), (usage_source, usage) = seed_events(SEED_ACCOUNT)
         await post_events(http, profile_source, [profile])
 
@@ -75,6 +79,11 @@ async def system(
 
         [seeded_play] = await wait_until(play, timeout_s=30)
         yield System(iso, keys, ingest, plays, crm, seeded_play["id"], seeded_signal["id"])
+        spy.install()  # again, in case a test restarted a service's logging
+    spy.remove()
+    # After everything the suites sent (and the services' shutdown): not one traceback.
+    count("service logs without a traceback (in-process)", not spy.found, "; ".join(spy.found))
+    assert not spy.found, spy.found[:20]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

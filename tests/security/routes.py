@@ -10,15 +10,14 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-# /v1 routes that authenticate another way (signatures, vendor tokens, the org id),
-# or exist only with the test clock on. Every other /v1 route must need a key.
+# /v1 routes that authenticate another way (signatures, vendor tokens, the org id).
+# Every other /v1 route must need a key (the test clock's too: admin scope).
 NOT_KEYED = {
     "/v1/events",
     "/v1/ingest/churnzero",
     "/v1/ingest/gainsight",
     "/v1/salesforce/outbound-message",
     "/v1/salesforce/webhook",
-    "/v1/admin/clock",
 }
 
 

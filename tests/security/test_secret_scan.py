@@ -5,9 +5,11 @@
 in the places a careless log line would pick them up (a wrong bearer key that
 contains the real one, the secret as a signature, as a vendor token, as a query
 parameter, a wrong client secret at the Salesforce token endpoint); then SIGTERM,
-and every file under ``<data-dir>/logs/`` is scanned for the API key, the ingest
-HMAC secret, the Salesforce client secret, the webhook secret and any
-``Bearer <token>`` value. In a full run the run and the scan happen beside the
+and every file under ``<data-dir>/logs/`` is scanned for the API key, every secret
+in ``dev-secrets.json`` (the seven per-source ingest secrets, the Outbound
+Message token, the Salesforce client and webhook secrets, the emulator's admin
+token) and any ``Bearer <token>`` value, and the service logs for a Python
+traceback. In a full run the run and the scan happen beside the
 integration suite, ahead of the test's turn (``tests/support/early.py``)."""
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from crosssell import dev_secrets
+from tests.security.log_check import tracebacks
 from tests.security.support import count
 from tests.support import early, system
 
@@ -37,8 +41,9 @@ def _attempts(session: dict[str, str], secrets: dict[str, str]) -> int:
     key = session["api_key"]
     urls = session["urls"]
     ingest, plays, crm = urls["signal_ingest"], urls["play_orchestrator"], urls["crm_sync"]
-    hmac_secret = secrets["ingest_hmac_secret"]
+    hmac_secret = secrets["ingest_source_secrets"]["product"]
     webhook_secret = secrets["sf_webhook_secret"]
+    outbound_token = secrets["sf_outbound_token"]
     now = int(time.time())
     body = b'{"events": []}'
     tries: list[tuple[str, str, dict[str, str], bytes | None]] = [
@@ -74,6 +79,12 @@ def _attempts(session: dict[str, str], secrets: dict[str, str]) -> int:
         (
             "POST",
             f"{crm}/v1/salesforce/outbound-message?token={webhook_secret}",
+            {},
+            b"<not-xml",
+        ),
+        (  # the right token, a forged body: refused after the token check
+            "POST",
+            f"{crm}/v1/salesforce/outbound-message?token={outbound_token}",
             {},
             b"<not-xml",
         ),
@@ -122,7 +133,7 @@ def _full_run(tmp_path: Path, notes: list[str]) -> tuple[int, int, list[str], li
     busy = system.taken_ports(OFFSET)
     if busy:
         pytest.fail(f"ports {busy} are taken: stop whatever holds them first")
-    env = system.up_env(drop=("INGEST_HMAC_SECRET",))
+    env = system.up_env(drop=("INGEST_HMAC_SECRET", "INGEST_SOURCE_SECRETS"))
     env["CROSSSELL_LOG_LEVEL"] = "DEBUG"  # the most a log could say
     cli = [sys.executable, "-m", "crosssell.cli"]
     up, data_dir = system.start_up(tmp_path, OFFSET, env)
@@ -134,10 +145,10 @@ def _full_run(tmp_path: Path, notes: list[str]) -> tuple[int, int, list[str], li
             time.sleep(0.1)
         session = json.loads((data_dir / "session.json").read_text())
         secrets = json.loads((data_dir / "dev-secrets.json").read_text())
-        demo = subprocess.run(
+        demo = subprocess.run(  # it reads the per-source secrets beside the session file
             [*cli, "demo", "--session", str(data_dir / "session.json"), "--accounts", "30"],
             cwd=tmp_path,
-            env={**env, "INGEST_HMAC_SECRET": secrets["ingest_hmac_secret"]},
+            env=env,
             capture_output=True,
             text=True,
             timeout=400,
@@ -155,14 +166,13 @@ def _full_run(tmp_path: Path, notes: list[str]) -> tuple[int, int, list[str], li
     (data_dir / "logs" / "supervisor-stdout.log").write_bytes(supervisor_output)
     needles = {
         "API key": session["api_key"].encode(),
-        "ingest HMAC secret": secrets["ingest_hmac_secret"].encode(),
-        "SF client secret": secrets["sf_client_secret"].encode(),
-        "SF webhook secret": secrets["sf_webhook_secret"].encode(),
+        **{name: value.encode() for name, value in dev_secrets.load(data_dir).all_values().items()},
     }
     # The supervisor prints the new key once on its own terminal, by design; every
     # other output (the service, broker and emulator logs) must not hold it.
     logs = data_dir / "logs"
     files, size, leaks = _scan(logs, needles)
+    leaks += [f"Traceback in {p.name}" for p in tracebacks(logs)]
     printed_key = [leak for leak in leaks if leak.startswith(("API key", "API key shape"))]
     leaks = [
         leak for leak in leaks if not (leak in printed_key and "supervisor-stdout.log" in leak)
@@ -181,5 +191,6 @@ def test_a_full_run_logs_no_secret(request: pytest.FixtureRequest, tmp_path: Pat
     for name in needles:
         count("secret scan (secrets x log files)", not any(leak.startswith(name) for leak in leaks))
     count("secret scan (secrets x log files)", not any("Bearer" in leak for leak in leaks))
+    count("service logs without a traceback", not any("Traceback" in leak for leak in leaks))
     assert files >= 5 and size > 0
     assert not leaks, leaks

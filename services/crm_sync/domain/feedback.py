@@ -26,6 +26,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.timerange import utc_in_range
+
 from . import fields as f
 from .values import is_blank, parse_amount, same_value
 
@@ -193,6 +195,7 @@ def _instant(value: object) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
+        utc_in_range(parsed)  # past the supported range: as good as absent
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else None
+    return parsed

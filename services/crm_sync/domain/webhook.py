@@ -23,7 +23,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -34,6 +33,7 @@ from pydantic import (
 )
 
 from shared.signature import DEFAULT_TOLERANCE_S, SignatureError, sign, verify_signature
+from shared.timerange import UtcDatetime
 
 from . import fields as f
 from .soap import Notification
@@ -57,7 +57,9 @@ NonEmpty = Annotated[
     StringConstraints(min_length=1, max_length=255, strip_whitespace=True),
     AfterValidator(_no_nul),
 ]
-Scalar = NoNulText | int | float | bool | None
+# NaN / Infinity literals parse as floats; no Salesforce field holds one.
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+Scalar = NoNulText | int | FiniteFloat | bool | None
 
 
 class WebhookParseError(ValueError):
@@ -73,7 +75,7 @@ class WebhookNotification(BaseModel):
     organization_id: NonEmpty
     sobject: Literal["Opportunity"]
     record: dict[NoNulText, Scalar]
-    changed_at: AwareDatetime
+    changed_at: UtcDatetime
     changed_by_id: NonEmpty | None = None
 
     @field_validator("record")
@@ -97,6 +99,9 @@ _BATCH: TypeAdapter[list[WebhookNotification]] = TypeAdapter(
 WEBHOOK_JSON_SCHEMA: dict[str, Any] = _BATCH.json_schema()
 
 
+_BRANCHES = {"int", "float", "bool", "str", "none"}  # union branch tags in a loc
+
+
 def parse_webhook(body: bytes, max_bytes: int = MAX_BODY_BYTES) -> list[WebhookNotification]:
     """The notifications in a webhook body; ``WebhookParseError`` names the first problem."""
     if len(body) > max_bytes:
@@ -104,8 +109,13 @@ def parse_webhook(body: bytes, max_bytes: int = MAX_BODY_BYTES) -> list[WebhookN
     try:
         return _BATCH.validate_json(body)
     except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
+        errors = exc.errors(include_url=False, include_input=False)
+        # A union reports every branch; the finite-number one says what is wrong.
+        first = next((e for e in errors if e["type"] == "finite_number"), errors[0])
+        where = (
+            ".".join(str(p) for p in first["loc"] if str(p) not in _BRANCHES and "[" not in str(p))
+            or "body"
+        )
         raise WebhookParseError(f"{where}: {first['msg']}") from exc
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.play_orchestrator.adapters.tables import plays, reviews, timers
 from services.play_orchestrator.domain import ACTIVE_STATES, Play, PlayState
 from services.play_orchestrator.ports import Origin
+from shared.timerange import utc_in_range
 
 
 class BadCursor(ValueError):
@@ -41,8 +42,9 @@ class Cursor:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             at, key = orjson.loads(raw)
             when = datetime.fromisoformat(at)
-            if when.tzinfo is None or not isinstance(key, str):
+            if not isinstance(key, str):
                 raise ValueError("bad cursor")
+            utc_in_range(when)  # aware, and SQL can compare it
             return cls(when, key)
         except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
             raise BadCursor("invalid cursor: pass next_cursor from a previous page") from exc

@@ -11,9 +11,11 @@ first empty field.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
+
+from shared.timerange import UtcDate, UtcDatetime
 
 from .errors import BriefIncomplete
 from .inputs import AccountInfo, Contact, SignalInfo, SignalRef, TicketEvidence
@@ -38,7 +40,7 @@ class CustomerContext(_Item):  # item 1
     account_name: str = ""
     core_product: str = ""
     core_acv: float | None = None
-    renewal_date: date | None = None
+    renewal_date: UtcDate | None = None
 
 
 class ObservableSignal(_Item):  # item 2
@@ -56,7 +58,7 @@ class ExecutiveSponsor(_Item):  # item 4
     name: str = ""
     title: str = ""
     contact_id: str | None = None
-    last_touch: AwareDatetime | None = None
+    last_touch: UtcDatetime | None = None
     relationship_owner: str | None = None
 
     def as_contact(self) -> Contact:
@@ -68,11 +70,11 @@ class PainConfirmation(_Item):  # item 5
     where: str = ""  # ticket id and subject, or the recorded call
     quote: str = ""
     medium: str = "written"  # written | recorded_call
-    confirmed_at: AwareDatetime
+    confirmed_at: UtcDatetime
 
 
 class Commitment(_Item):  # item 6
-    meeting_at: AwareDatetime | None = None
+    meeting_at: UtcDatetime | None = None
     attendees: tuple[str, ...] = ()
     agenda: str = ""
     next_step: str = ""

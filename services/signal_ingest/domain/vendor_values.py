@@ -10,6 +10,8 @@ import math
 from datetime import UTC, date, datetime
 from typing import Any
 
+from shared.timerange import date_in_range, utc_in_range
+
 
 class Reject(Exception):
     """One vendor record cannot be mapped; the message names the field."""
@@ -70,6 +72,16 @@ def coerce(value: Any, kind: str, where: str) -> Any:
 
 
 def parse_time(value: Any, where: str, naive: str) -> datetime | date:
+    moment = _parse_time(value, where, naive)
+    try:
+        if isinstance(moment, datetime):
+            return utc_in_range(moment)
+        return date_in_range(moment)
+    except ValueError as exc:
+        raise Reject(f"{where}: {exc}") from None
+
+
+def _parse_time(value: Any, where: str, naive: str) -> datetime | date:
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = value / 1000 if abs(value) > 1e11 else value  # epoch ms or s
         try:

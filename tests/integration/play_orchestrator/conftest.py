@@ -83,6 +83,7 @@ class PlayApp:
     iso: Isolation
     db: PlaysDb
     _epoch: datetime
+    admin_key: str = ""  # the test clock needs the admin scope
 
     def base(self) -> datetime:
         """A Monday 09:00 UTC later than every earlier base (70 days apart)."""
@@ -90,7 +91,11 @@ class PlayApp:
         return self._epoch
 
     async def set_clock(self, now: datetime) -> None:
-        response = await self.http.post("/v1/admin/clock", json={"now": now.isoformat()})
+        response = await self.http.post(
+            "/v1/admin/clock",
+            json={"now": now.isoformat()},
+            headers={"Authorization": f"Bearer {self.admin_key}"},
+        )
         assert response.status_code == 200, response.text
 
     async def produce(self, topic: str, envelopes: list[Envelope]) -> None:
@@ -135,6 +140,7 @@ async def po_app(
     iso = new_isolation(pg_url, kafka_bootstrap, tmp_path_factory.mktemp("play_orchestrator"))
     write_id, write_key = create_key(iso.api_keys_file, ["read", "write"], label=WRITE_KEY_LABEL)
     _, read_key = create_key(iso.api_keys_file, ["read"])
+    _, admin_key = create_key(iso.api_keys_file, ["admin"])
     settings = PlayOrchestratorSettings.load(
         database_url=iso.pg_url,
         kafka_bootstrap_servers=iso.bootstrap,
@@ -154,5 +160,5 @@ async def po_app(
         engine = create_engine(iso.async_url, settings.db_schema_name, pool_size=2)
         db = PlaysDb(engine, session_factory(engine), settings.db_schema_name)
         epoch = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)  # a Monday
-        yield PlayApp(base_url, http, read_key, write_id, iso, db, epoch)
+        yield PlayApp(base_url, http, read_key, write_id, iso, db, epoch, admin_key)
         await engine.dispose()

@@ -27,7 +27,8 @@ def _system(root: Path, pid: int, kafka: str = "127.0.0.1:10392") -> Path:
         "pid": pid,
     }
     path.write_text(json.dumps(body))
-    (data / "dev-secrets.json").write_text(json.dumps({"ingest_hmac_secret": "-starts-with-dash"}))
+    secrets = {"ingest_source_secrets": {"product": "-starts-with-dash", "csm": "csm-secret"}}
+    (data / "dev-secrets.json").write_text(json.dumps(secrets))
     return path
 
 
@@ -74,6 +75,8 @@ def test_apikey_secrets_and_dlq_use_the_running_system(elsewhere: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert "export KEY=csk_repo" in shown.output
     assert "export INGEST_HMAC_SECRET=-starts-with-dash" in shown.output
+    assert "export PRODUCT_SECRET=-starts-with-dash" in shown.output
+    assert "export CSM_SECRET=csm-secret" in shown.output
 
     assert cli._bootstrap(None, None) == "127.0.0.1:10392"
     assert cli._bootstrap("10.0.0.1:9092", None) == "10.0.0.1:9092"

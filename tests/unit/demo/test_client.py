@@ -149,3 +149,25 @@ def test_session_file_and_dev_secrets(tmp_path: Path, monkeypatch: pytest.Monkey
     override = load_session(path, api_key="other", ingest_secret="given")
     assert (override.api_key, override.ingest_secret) == ("other", "given")
     assert os.environ.get("INGEST_HMAC_SECRET") is None
+
+
+def test_dev_secrets_per_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What ``crosssell up`` writes: one secret per source, and the emulator's admin token."""
+    monkeypatch.delenv("INGEST_HMAC_SECRET", raising=False)
+    path = tmp_path / "session.json"
+    path.write_text(
+        json.dumps({"api_key": "k", "urls": {"signal_ingest": "a", "play_orchestrator": "b"}})
+    )
+    (tmp_path / "dev-secrets.json").write_text(
+        json.dumps(
+            {
+                "ingest_source_secrets": {"product": "-p", "csm": "c"},
+                "sf_emulator_admin_token": "-admin",
+            }
+        )
+    )
+    session = load_session(path)
+    assert (session.secret_for("product"), session.secret_for("csm")) == ("-p", "c")
+    assert session.sf_admin_token == "-admin"
+    given = load_session(path, ingest_secret="one")  # for the sources the file lacks
+    assert (given.secret_for("product"), given.secret_for("partner")) == ("-p", "one")

@@ -109,9 +109,9 @@ def is_secret_name(name: str) -> bool:
 @cache
 def emulator_env_names() -> set[str]:
     """``SF_EMULATOR_<OPTION>`` names the emulator's parser reads."""
-    from emulators.salesforce.server import build_parser
+    from emulators.salesforce.server import ENV_ONLY, build_parser
 
-    names = set()
+    names = set(ENV_ONLY)  # secrets: read from the environment only, never an option
     for action in build_parser({})._actions:
         for opt in action.option_strings:
             if opt.startswith("--") and opt != "--help":

@@ -14,7 +14,7 @@ export function barChart(rows, { max = null, labelWidth = 170, width = 560, test
   const plot = width - labelWidth - 90;
   const height = rows.length * ROW + 6;
   return html`<svg class="chart" data-testid="${testid}" viewBox="0 0 ${width} ${height}" role="img"
-      preserveAspectRatio="xMinYMin meet" style="max-width:${width}px">
+      preserveAspectRatio="xMinYMin meet">
     ${rows.map((r, i) => {
       const y = i * ROW + 4;
       const w = top > 0 ? Math.max(r.value > 0 ? 2 : 0, (plot * r.value) / top) : 0;
@@ -38,7 +38,7 @@ export function funnelChart(stages, { width = 560, href = null } = {}) {
   const rowH = 40;
   const height = stages.length * rowH;
   return html`<svg class="chart funnel" data-testid="funnel-chart" viewBox="0 0 ${width} ${height}" role="img"
-      preserveAspectRatio="xMinYMin meet" style="max-width:${width}px">
+      preserveAspectRatio="xMinYMin meet">
     ${stages.map((s, i) => {
       const y = i * rowH + 6;
       const w = Math.max(s.plays ? 3 : 0, (plot * s.plays) / first);
