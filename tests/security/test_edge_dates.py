@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from services.crm_sync.gateway.fake import FakeSalesforceGateway
 
 from services.crm_sync.app import create_app as crm_sync_app
 from services.crm_sync.settings import CrmSyncSettings
@@ -37,6 +36,7 @@ from tests.security.support import (
 from tests.support.http import serve
 from tests.support.isolation import new_isolation
 from tests.support.kafka import wait_until
+from tests.support.salesforce_fake import FakeSalesforceGateway
 
 SUITE = "out-of-range dates at every edge"
 DATETIMES = [
