@@ -32,6 +32,7 @@ async def coaching_app(
     write_id, write_key = create_key(iso.api_keys_file, ["read", "write"])
     _, read_key = create_key(iso.api_keys_file, ["read"])
     _, write_only_key = create_key(iso.api_keys_file, ["write"])
+    _, admin_key = create_key(iso.api_keys_file, ["admin"])  # the test clock
     settings = PlayOrchestratorSettings.load(
         database_url=iso.pg_url,
         kafka_bootstrap_servers=iso.bootstrap,
@@ -51,6 +52,6 @@ async def coaching_app(
         db = PlaysDb(engine, session_factory(engine), settings.db_schema_name)
         epoch = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)  # a Monday
         yield CoachingApp(
-            PlayApp(base_url, http, read_key, write_id, iso, db, epoch), write_only_key
+            PlayApp(base_url, http, read_key, write_id, iso, db, epoch, admin_key), write_only_key
         )
         await engine.dispose()
