@@ -74,7 +74,7 @@ async def board(
     _: ReadScope,
     where: Filters,
     sort: Sort = "-opened_at",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> BoardPage:
     """Plays for the console's board: filtered, sorted, one page with the total."""

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import TextClause, text
 
 from services.play_orchestrator.adapters.metrics_sql import pipeline_metrics
@@ -27,6 +27,7 @@ from services.play_orchestrator.domain.scorecard import (
 from services.play_orchestrator.settings import PlayOrchestratorSettings
 from services.play_orchestrator.views import rounded
 from shared.auth import ReadScope
+from shared.timerange import UtcDatetime
 from shared.web import RuntimeDep
 
 GROUPS_SQL = text(
@@ -114,8 +115,8 @@ def scorecard_router(settings: PlayOrchestratorSettings) -> APIRouter:
     async def scorecard(
         runtime: RuntimeDep,
         _: ReadScope,
-        since: AwareDatetime | None = None,
-        until: AwareDatetime | None = None,
+        since: UtcDatetime | None = None,
+        until: UtcDatetime | None = None,
     ) -> Scorecard:
         """Over ``[since, until)`` (default: the last 90 days)."""
         end: datetime = until or runtime.clock.now()
