@@ -69,6 +69,9 @@ _worker: MiniLmEmbedder | None = None
 
 def _start_worker(threads: int) -> None:
     global _worker
+    from shared.embedded import _die_with_parent
+
+    _die_with_parent()  # a service killed or stopped never leaves its model worker behind
     _worker = MiniLmEmbedder(threads)
 
 
